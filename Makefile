@@ -1,0 +1,102 @@
+# vzkit: one non-recursive Makefile. Targets: all check demo deps install bench format-check.
+PREFIX ?= /usr/local
+DESTDIR ?=
+SBINDIR ?= $(PREFIX)/sbin
+DATADIR ?= $(PREFIX)/share/vzkit
+MANDIR ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+
+CC ?= cc
+WERROR ?= 1
+V ?= 0
+Q := $(if $(filter 1,$(V)),,@)
+
+PKGS := libseccomp libcap libnl-3.0 libnl-route-3.0 libcgroup jansson
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wshadow -Wmissing-prototypes \
+	-fno-strict-aliasing -D_GNU_SOURCE -I. $(PKG_CFLAGS) \
+	-DVZ_DATADIR='"$(DATADIR)"' -DVZ_SYSCONFDIR='"$(SYSCONFDIR)"'
+ifeq ($(WERROR),1)
+CFLAGS += -Werror
+endif
+
+B := build
+LIB_SRCS := $(wildcard runtime/*.c runtime/ct/*.c runtime/vm/*.c fs/*.c net/*.c templates/*.c)
+LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/%.o)
+LIB := $(B)/libvzkit.a
+CMD_COMMON := $(filter-out cmd/vzctl.c cmd/vzlist.c cmd/vzmigrate.c,$(wildcard cmd/*.c))
+CMD_COMMON_OBJS := $(CMD_COMMON:%.c=$(B)/obj/%.o)
+BINS := $(B)/vzctl $(B)/vzlist $(B)/vzmigrate
+
+UNIT_SRCS := $(wildcard tests/unit/test-*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
+HELPER_SRCS := $(wildcard tests/helpers/*.c)
+HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=$(B)/tests/%)
+
+all: $(BINS)
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(LIB): $(LIB_OBJS)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(B)/%: $(B)/obj/cmd/%.o $(CMD_COMMON_OBJS) $(LIB)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(B)/tests/test-%: tests/unit/test-%.c $(CMD_COMMON_OBJS) $(LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(CFLAGS) -Wno-missing-prototypes -o $@ $^ $(PKG_LIBS) -lcmocka
+
+$(B)/tests/%: tests/helpers/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -Wno-missing-prototypes -o $@ $^ $(PKG_LIBS)
+
+-include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
+
+deps:
+	@tests/deps.sh
+
+tests: $(UNIT_BINS) $(HELPER_BINS)
+
+check: deps
+	@$(MAKE) --no-print-directory all tests
+	@tests/run.sh
+
+check-unit: all tests
+	@tests/run.sh unit
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@tests/demo.sh
+
+bench-start: deps all
+	@tests/bench/bench-start.sh
+
+bench: bench-start
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(DATADIR)/templates $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(SYSCONFDIR)/vz/conf
+	install -m 755 $(BINS) $(DESTDIR)$(SBINDIR)/
+	cp -R templates/busybox templates/debian-12 $(DESTDIR)$(DATADIR)/templates/
+	install -m 644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
+	test -e $(DESTDIR)$(SYSCONFDIR)/vz/vz.conf || install -m 644 conf/vz.conf $(DESTDIR)$(SYSCONFDIR)/vz/vz.conf
+	install -m 644 conf/ve-basic.conf-sample $(DESTDIR)$(SYSCONFDIR)/vz/conf/
+
+format-check:
+	@clang-format --dry-run --Werror $(shell git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(B)
+
+.PHONY: all deps tests check check-unit demo bench bench-start install format-check clean

@@ -1,0 +1,2 @@
+build/obj/runtime/log.o: runtime/log.c runtime/util.h
+runtime/util.h:

@@ -1,0 +1,2 @@
+build/obj/runtime/util.o: runtime/util.c runtime/util.h
+runtime/util.h:

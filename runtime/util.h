@@ -1,0 +1,123 @@
+/* Shared helpers: cleanup attributes, logging, small file utilities. */
+#ifndef VE_UTIL_H
+#define VE_UTIL_H
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#define _cleanup_(f) __attribute__((cleanup(f)))
+#define _cleanup_free_ _cleanup_(ve_freep)
+#define _cleanup_close_ _cleanup_(ve_closep)
+#define _cleanup_fclose_ _cleanup_(ve_fclosep)
+#define _cleanup_strv_ _cleanup_(ve_strv_freep)
+#define _printf_(a, b) __attribute__((format(printf, a, b)))
+#define _unused_ __attribute__((unused))
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Hand ownership over: returns the value and clears the variable. */
+#define TAKE_PTR(p)                                                                                \
+	({                                                                                         \
+		__typeof__(p) _p = (p);                                                            \
+		(p) = NULL;                                                                        \
+		_p;                                                                                \
+	})
+#define TAKE_FD(fd)                                                                                \
+	({                                                                                         \
+		int _fd = (fd);                                                                    \
+		(fd) = -1;                                                                         \
+		_fd;                                                                               \
+	})
+
+static inline void ve_freep(void *p)
+{
+	free(*(void **)p);
+}
+
+static inline void ve_closep(int *fd)
+{
+	if (*fd >= 0) {
+		int saved = errno;
+		close(*fd);
+		errno = saved;
+	}
+}
+
+static inline void ve_fclosep(FILE **f)
+{
+	if (*f)
+		fclose(*f);
+}
+
+void ve_strv_free(char **v);
+static inline void ve_strv_freep(char ***v)
+{
+	ve_strv_free(*v);
+}
+
+/* Logging.  The library logs once where the context is; the CLI decides verbosity. */
+enum ve_log_level { VE_LOG_ERR = 0, VE_LOG_WARN, VE_LOG_INFO, VE_LOG_DEBUG };
+
+void ve_log_set_level(int level);
+int ve_log_get_level(void);
+/* Appends every message to this file too (NULL: stop); the file is opened O_APPEND. */
+void ve_log_set_file(const char *path);
+/* Prefix for messages, e.g. "CT 101"; NULL clears it. The string is copied. */
+void ve_log_set_prefix(const char *prefix);
+void ve_log(int level, const char *fmt, ...) _printf_(2, 3);
+
+/* Logs with %m meaning strerror(-r) and returns r (a negative errno). */
+int ve_log_errno(int level, int r, const char *fmt, ...) _printf_(3, 4);
+
+#define log_error(...) ve_log(VE_LOG_ERR, __VA_ARGS__)
+#define log_warn(...) ve_log(VE_LOG_WARN, __VA_ARGS__)
+#define log_info(...) ve_log(VE_LOG_INFO, __VA_ARGS__)
+#define log_debug(...) ve_log(VE_LOG_DEBUG, __VA_ARGS__)
+#define log_errno(r, ...) ve_log_errno(VE_LOG_ERR, (r), __VA_ARGS__)
+#define log_warn_errno(r, ...) ve_log_errno(VE_LOG_WARN, (r), __VA_ARGS__)
+
+/* -errno, never 0, for use right after a failed libc call. */
+static inline int neg_errno(void)
+{
+	return errno > 0 ? -errno : -EIO;
+}
+
+/* String helpers. All return newly allocated strings or NULL (ENOMEM). */
+char *ve_strdup_printf(const char *fmt, ...) _printf_(1, 2);
+bool ve_streq(const char *a, const char *b);
+/* Splits on any of the characters in seps, dropping empty fields. */
+char **ve_strv_split(const char *s, const char *seps);
+size_t ve_strv_len(char *const *v);
+/* Appends a copy of s; returns 0 or -ENOMEM. */
+int ve_strv_push(char ***v, const char *s);
+
+/* Files. */
+int ve_read_file(const char *path, char **ret, size_t *ret_len);
+/* Writes the whole buffer; path opened with O_WRONLY|O_CLOEXEC|flags. */
+int ve_write_file(const char *path, const char *data, int flags);
+/* Writes path atomically: temp file in the same directory, fsync, rename, fsync(dir). */
+int ve_write_file_atomic(const char *path, const char *data, size_t len, mode_t mode);
+int ve_mkdir_p(const char *path, mode_t mode);
+/* Removes a tree without crossing mount points; ENOENT is success. */
+int ve_rm_rf(const char *path);
+bool ve_path_exists(const char *path);
+/* Whether path is the root of a mount (statx STATX_ATTR_MOUNT_ROOT). */
+int ve_is_mount_point(const char *path);
+
+/* Parses a decimal unsigned integer; -EINVAL on junk, -ERANGE on overflow. */
+int ve_parse_u64(const char *s, uint64_t *ret);
+
+/* Monotonic time in microseconds. */
+uint64_t ve_now_usec(void);
+
+/* Whether this process may act as the host's root (euid 0). */
+bool ve_is_root(void);
+
+#endif
