@@ -56,6 +56,7 @@ struct ve_fs {
 	char *root;       /* VE_ROOT, $VEID expanded */
 	char *private;    /* VE_PRIVATE, $VEID expanded */
 	char *ostemplate; /* OSTEMPLATE */
+	char *ostemplate_version; /* OSTEMPLATE_VERSION: the template cache in use */
 	char *layout;     /* VE_LAYOUT: storage backend name */
 	struct ve_barlim diskspace;  /* bytes */
 	struct ve_barlim diskinodes;
@@ -198,7 +199,7 @@ int ve_parse_size(const char *s, uint64_t default_unit, uint64_t *ret);
 int ve_parse_barlim(const char *s, uint64_t default_unit, struct ve_barlim *ret);
 /* Formats bytes as vzctl writes them: "unlimited", or a number with K/M/G/T when exact. */
 char *ve_format_size(uint64_t bytes);
-char *ve_format_barlim(const struct ve_barlim *bl, uint64_t unit);
+char *ve_format_barlim(const struct ve_barlim *bl);
 int ve_parse_bool(const char *s, bool *ret); /* yes/no, on/off, true/false, 1/0 */
 
 #endif
