@@ -194,7 +194,11 @@ static int build_filter(const struct ve_sec *sec, scmp_filter_ctx *ret)
 	if ((r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0)) < 0)
 		return log_errno(r, "seccomp: clear no_new_privs attribute: %m");
 	/* An arch we did not add (none on x86_64) gets no way around the filter. */
-	if ((r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS)) < 0)
+	r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+	/* Kernels before 4.14 (and valgrind) only kill the thread. */
+	if (r == -EINVAL)
+		r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL);
+	if (r < 0)
 		return log_errno(r, "seccomp: set bad-arch action: %m");
 	/* Real kernel errno from seccomp_load instead of libseccomp's -ECANCELED. */
 	(void)seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1);
