@@ -69,6 +69,14 @@ static const struct {
     {"_sysctl", NO_CAP, "obsolete binary sysctl, bypasses /proc/sys restrictions"},
 };
 
+/*
+ * Deliberately allowed: adjtimex and clock_adjtime (glibc's ntp_adjtime and systemd read the
+ * clock state through them with modes 0, which lives in memory where seccomp cannot look;
+ * setting needs the dropped CAP_SYS_TIME), name_to_handle_at (systemd's mount-point test; a
+ * handle is useless without open_by_handle_at), quotactl, mount_setattr, fsopen/fsmount,
+ * pivot_root, kcmp and process_vm_readv (systemd, CRIU), personality (affects the caller only).
+ */
+
 /* Namespace types a VE may not nest unless FEATURES nesting:on (CRIU cannot dump them). */
 static const uint64_t nested_ns_flags[] = {
     CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWPID, CLONE_NEWUSER, CLONE_NEWCGROUP,
@@ -220,9 +228,9 @@ static int build_filter(const struct ve_sec *sec, scmp_filter_ctx *ret)
 }
 
 /*
- * The compiled program of the last ve_seccomp_prepare(): building costs ~0.6 ms (libseccomp
- * compiles three arches), loading a ready program a few microseconds, so a parent builds once
- * before fork and every child only loads.
+ * The compiled program of the last ve_seccomp_prepare(): libseccomp takes ~0.5 ms to build the
+ * three-arch filter, the kernel ~0.2 ms to load it, so a parent builds once before fork and
+ * every child only loads (measured on x86_64, kernel 6.18, libseccomp 2.5.4).
  */
 static struct {
 	bool valid;
