@@ -1,0 +1,86 @@
+/* The host bridge that the host ends of NETIF veths join. */
+#include <net/if.h>
+#include <string.h>
+
+#include <netlink/route/link/bridge.h>
+
+#include "net/net-internal.h"
+
+static int bridge_create(struct net_sock *s, const char *name)
+{
+	_cleanup_(rtnl_link_putp) struct rtnl_link *l = rtnl_link_bridge_alloc();
+	_cleanup_(nl_addr_putp) struct nl_addr *mac = NULL;
+	uint8_t b[6];
+	int r;
+
+	if (!l)
+		return -ENOMEM;
+	/*
+	 * A fixed MAC: otherwise the bridge takes the lowest MAC of its ports and changes it as
+	 * VEs come and go, which stalls the neighbour caches of the host and of every VE.
+	 */
+	net_mac_bytes(0, name, NET_MAC_BRIDGE, b);
+	mac = nl_addr_build(AF_LLC, b, sizeof(b));
+	if (!mac)
+		return -ENOMEM;
+	rtnl_link_set_name(l, name);
+	rtnl_link_set_addr(l, mac);
+	rtnl_link_set_flags(l, IFF_UP);
+	r = net_err(s, rtnl_link_add(s->sk, l, NLM_F_CREATE | NLM_F_EXCL));
+	if (r == -EEXIST)
+		return 0; /* another VE start made it meanwhile */
+	if (r < 0)
+		return log_errno(r, "create bridge '%s': %m%s", name, net_kmsg(s));
+	log_info("created bridge '%s'", name);
+	return 0;
+}
+
+int net_bridge_ensure(struct net_sock *s, const char *name, int *ret_ifindex)
+{
+	_cleanup_(rtnl_link_putp) struct rtnl_link *l = NULL;
+	int r;
+
+	if (!name || !*name || strlen(name) >= IFNAMSIZ)
+		return log_errno(-EINVAL, "invalid bridge name '%s': %m", name ? name : "");
+	r = net_link_get(s, name, &l);
+	if (r == -ENODEV) {
+		r = bridge_create(s, name);
+		if (r < 0)
+			return r;
+		r = net_link_get(s, name, &l);
+	}
+	if (r < 0)
+		return log_errno(r, "look up bridge '%s': %m", name);
+	if (!ve_streq(rtnl_link_get_type(l), "bridge"))
+		return log_errno(-EEXIST, "link '%s' exists and is not a bridge: %m", name);
+	/* Only its state is touched: addresses, ports and options stay as the admin made them. */
+	if (!(rtnl_link_get_flags(l) & IFF_UP)) {
+		r = net_link_up(s, name);
+		if (r < 0)
+			return r;
+	}
+	if (ret_ifindex)
+		*ret_ifindex = rtnl_link_get_ifindex(l);
+	return 0;
+}
+
+int ve_net_bridge_ensure(const char *name)
+{
+	_cleanup_(net_sock_freep) struct net_sock *s = NULL;
+	int r = net_sock_open(&s);
+
+	if (r < 0)
+		return r;
+	return net_bridge_ensure(s, name, NULL);
+}
+
+int ve_net_bridge_del(const char *name)
+{
+	_cleanup_(net_sock_freep) struct net_sock *s = NULL;
+	int r = net_sock_open(&s);
+
+	if (r < 0)
+		return r;
+	r = net_link_del(s, name, "bridge");
+	return r < 0 ? r : 0;
+}

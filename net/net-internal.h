@@ -1,0 +1,128 @@
+/* Private declarations of net/: the netlink socket wrapper, libnl cleanup helpers, link steps. */
+#ifndef VE_NET_INTERNAL_H
+#define VE_NET_INTERNAL_H
+
+#include <stdint.h>
+
+#include <netlink/addr.h>
+#include <netlink/netlink.h>
+#include <netlink/route/addr.h>
+#include <netlink/route/link.h>
+#include <netlink/route/route.h>
+
+#include "net/net.h"
+#include "runtime/util.h"
+
+/* Name of the VE end and prefix of the host end of the routed (venet-like) pair. */
+#define NET_ROUTED_VE_IFNAME   "venet0"
+#define NET_ROUTED_HOST_PREFIX "vzr"
+/* Link-local address of every routed host end: the VE's IPv6 default gateway. */
+#define NET_ROUTED_GW6 "fe80::1"
+
+/* Kinds of generated MAC addresses (net_mac_bytes). */
+enum { NET_MAC_VE = 0, NET_MAC_HOST = 1, NET_MAC_BRIDGE = 2 };
+
+/*
+ * One rtnetlink socket bound to the network namespace it was opened in, with the errno and
+ * the extended-ack message of the last kernel error (libnl maps errnos lossily to NLE_*).
+ */
+struct net_sock {
+	struct nl_sock *sk;
+	int err;       /* -errno of the last NLMSG_ERROR, 0 if none */
+	char msg[160]; /* kernel's extack text for it, "" if none */
+};
+
+/* Opens a socket in the caller's netns. Returns 0 or -errno. */
+int net_sock_open(struct net_sock **ret);
+/* Opens a socket inside the netns netns_fd; the calling thread returns to its own netns. */
+int net_sock_open_in(int netns_fd, struct net_sock **ret);
+void net_sock_free(struct net_sock *s);
+/* Turns a libnl return value into -errno (the kernel's errno when one was received). */
+int net_err(struct net_sock *s, int nle);
+/* " (kernel: <extack>)" for the last error, or "" - for appending to a log line. */
+const char *net_kmsg(struct net_sock *s);
+
+static inline void net_sock_freep(struct net_sock **s)
+{
+	net_sock_free(*s);
+}
+
+/* libnl destructors, NULL-safe, for _cleanup_(). */
+static inline void rtnl_link_putp(struct rtnl_link **l)
+{
+	if (*l)
+		rtnl_link_put(*l);
+}
+static inline void nl_addr_putp(struct nl_addr **a)
+{
+	if (*a)
+		nl_addr_put(*a);
+}
+static inline void rtnl_addr_putp(struct rtnl_addr **a)
+{
+	if (*a)
+		rtnl_addr_put(*a);
+}
+static inline void rtnl_route_putp(struct rtnl_route **r)
+{
+	if (*r)
+		rtnl_route_put(*r);
+}
+
+/* Link helpers (link.c). */
+/* Fetches one link by name with a single RTM_GETLINK; -ENODEV if absent (not logged). */
+int net_link_get(struct net_sock *s, const char *name, struct rtnl_link **ret);
+/* Fetches a link's ifindex; -ENODEV if absent (not logged). */
+int net_link_index(struct net_sock *s, const char *name, int *ret);
+/* Sets the link up (by name). Logs errors. */
+int net_link_up(struct net_sock *s, const char *name);
+/*
+ * Deletes the link name if it exists and is of type kind (NULL: any type). Returns 1 if
+ * deleted, 0 if absent or of another kind (the latter logged as a warning), or -errno.
+ */
+int net_link_del(struct net_sock *s, const char *name, const char *kind);
+/* Parses "xx:xx:xx:xx:xx:xx" into an AF_LLC address; -EINVAL if malformed. */
+int net_mac_parse(const char *mac, struct nl_addr **ret);
+/* Writes value to /proc/sys/net/<key> (key with '/' separators). Logs errors. */
+int net_sysctl_write(const char *key, const char *value);
+
+/* Bridge (bridge.c): ensures the bridge and returns its ifindex. */
+int net_bridge_ensure(struct net_sock *s, const char *name, int *ret_ifindex);
+
+/* Names and MACs (veth.c). */
+/*
+ * Host end name "veth<veid>.<N>": N is the trailing digits of ifname, else index (index < 0:
+ * none allowed). -ENAMETOOLONG beyond IFNAMSIZ-1, -EINVAL without digits nor index.
+ */
+int net_host_ifname(unsigned veid, const char *ifname, int index, char **ret);
+/* Stable locally administered unicast MAC derived from (veid, ifname, kind). */
+void net_mac_bytes(unsigned veid, const char *ifname, int kind, uint8_t mac[6]);
+
+/*
+ * A veth pair created with one RTM_NEWLINK: the host end in the caller's netns (up, on master
+ * when master_ifindex > 0), the VE end directly inside netns_fd, then set up through ve (a
+ * socket in that netns). On failure nothing is left.
+ */
+struct net_veth {
+	const char *host_ifname;
+	const char *host_mac; /* NULL: generated */
+	const char *ve_ifname;
+	const char *ve_mac; /* NULL: generated */
+	int master_ifindex; /* 0: no master */
+};
+int net_veth_add(struct net_sock *host, struct net_sock *ve, unsigned veid,
+		 const struct net_veth *v, int netns_fd);
+/* Creates the veth of c->net.netifs[i] with host end host_ifname (net_netif_host_ifname). */
+int net_netif_start(struct net_sock *host, struct net_sock *ve, const struct ve_config *c,
+		    unsigned i, const char *host_ifname, int netns_fd);
+/* Host-side name of c->net.netifs[i] (configured or derived). Logs errors. */
+int net_netif_host_ifname(const struct ve_config *c, unsigned i, char **ret);
+
+/* Routed mode (route.c). */
+/* Creates venet0/vzr<veid>, the addresses and routes; removes the pair on failure. */
+int net_routed_start(struct net_sock *host, struct net_sock *ve, const struct ve_config *c,
+		     int netns_fd);
+/* Host end name of the routed pair, "vzr<veid>". Returns NULL on ENOMEM. */
+char *net_routed_host_ifname(unsigned veid);
+
+#endif

@@ -1,0 +1,119 @@
+/*
+ * VE network start and stop: the steps of net/ in order, with the undo of a failed start.
+ * One host socket per call, plus one socket opened inside the VE's netns for what must be
+ * configured from within it (lo, routed addresses and routes).
+ */
+#include <string.h>
+
+#include "net/net-internal.h"
+
+struct host_names {
+	char **names; /* host end of netifs[i] */
+	unsigned n;
+};
+
+static void host_names_done(struct host_names *h)
+{
+	for (unsigned i = 0; i < h->n; i++)
+		free(h->names[i]);
+	free(h->names);
+}
+
+/* Derives every NETIF's host end name first, so clashes fail before anything is created. */
+static int host_names_get(const struct ve_config *c, struct host_names *ret)
+{
+	int r;
+
+	ret->names = calloc(c->net.n_netifs + 1, sizeof(char *));
+	if (!ret->names)
+		return -ENOMEM;
+	for (unsigned i = 0; i < c->net.n_netifs; i++) {
+		r = net_netif_host_ifname(c, i, &ret->names[i]);
+		if (r < 0)
+			return r;
+		ret->n++;
+		for (unsigned j = 0; j < i; j++)
+			if (ve_streq(ret->names[j], ret->names[i]))
+				return log_errno(-EEXIST,
+						 "NETIF '%s' and '%s' both map to host "
+						 "interface '%s': %m; set host_ifname",
+						 c->net.netifs[j].ifname, c->net.netifs[i].ifname,
+						 ret->names[i]);
+	}
+	return 0;
+}
+
+int ve_net_start(const struct ve_config *c, int netns_fd)
+{
+	_cleanup_(net_sock_freep) struct net_sock *host = NULL, *ve = NULL;
+	_cleanup_(host_names_done) struct host_names hn = {};
+	_cleanup_free_ char *rname = NULL;
+	bool routed = false;
+	unsigned done = 0;
+	int r;
+
+	r = host_names_get(c, &hn);
+	if (r < 0)
+		return r;
+	r = net_sock_open(&host);
+	if (r < 0)
+		return r;
+	r = net_sock_open_in(netns_fd, &ve);
+	if (r < 0)
+		return r;
+	r = net_link_up(ve, "lo");
+	if (r < 0)
+		return r;
+	if (c->net.ip_addresses && c->net.ip_addresses[0]) {
+		r = net_routed_start(host, ve, c, netns_fd);
+		if (r < 0)
+			return r;
+		routed = true;
+	}
+	for (; done < c->net.n_netifs; done++) {
+		r = net_netif_start(host, ve, c, done, hn.names[done], netns_fd);
+		if (r < 0)
+			goto undo;
+	}
+	return 0;
+
+undo:
+	/* Deleting a host end destroys its peer inside the VE and the routes through it. */
+	while (done-- > 0)
+		(void)net_link_del(host, hn.names[done], "veth");
+	rname = net_routed_host_ifname(c->veid);
+	if (routed && rname)
+		(void)net_link_del(host, rname, "veth");
+	return r;
+}
+
+int ve_net_stop(const struct ve_config *c)
+{
+	_cleanup_(net_sock_freep) struct net_sock *host = NULL;
+	_cleanup_free_ char *rname = net_routed_host_ifname(c->veid);
+	int r, ret = 0;
+
+	if (!rname)
+		return -ENOMEM;
+	r = net_sock_open(&host);
+	if (r < 0)
+		return r;
+	/*
+	 * Host side only, by name, so it works with the VE's netns gone. Always tried for the
+	 * routed end: IP_ADDRESS may have been emptied while the VE ran. A NETIF dropped from
+	 * the config while running is not found here; its pair dies with the VE's netns.
+	 */
+	r = net_link_del(host, rname, "veth");
+	if (r < 0)
+		ret = r;
+	for (unsigned i = 0; i < c->net.n_netifs; i++) {
+		_cleanup_free_ char *name = NULL;
+
+		r = net_netif_host_ifname(c, i, &name);
+		if (r >= 0)
+			r = net_link_del(host, name, "veth");
+		if (r < 0 && ret == 0)
+			ret = r;
+	}
+	return ret;
+}
