@@ -21,8 +21,9 @@
 #include "runtime/util.h"
 
 #define TEMPLATE_NAME_MAX 100
-#define RECIPE "mkcache"
-#define BUILD_PREFIX ".build-"
+#define RECIPE		  "mkcache"
+#define BUILD_PREFIX	  ".build-"
+#define RECIPE_PATH	  "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 bool ve_template_name_valid(const char *name)
 {
@@ -127,8 +128,7 @@ int ve_template_dist_dir(const struct ve_global *g, const char *name, char **ret
 	return 0;
 }
 
-int ve_template_script(const struct ve_global *g, const char *name, const char *action,
-		       char **ret)
+int ve_template_script(const struct ve_global *g, const char *name, const char *action, char **ret)
 {
 	_cleanup_free_ char *dir = NULL;
 	char *p;
@@ -154,8 +154,7 @@ int ve_template_script(const struct ve_global *g, const char *name, const char *
 	return 0;
 }
 
-int ve_template_root(const struct ve_global *g, const char *name, const char *version,
-		     char **ret)
+int ve_template_root(const struct ve_global *g, const char *name, const char *version, char **ret)
 {
 	char *p;
 	int r;
@@ -334,19 +333,19 @@ static int lock_template(const char *cache, const char *name)
 /* The recipe's environment: a clean, fixed set, plus proxies (the archive may need one). */
 static char **recipe_env(const struct ve_global *g, const char *name, const char *root)
 {
-	static const char *const pass[] = { "http_proxy", "https_proxy", "no_proxy",
-					    "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY" };
+	static const char *const pass[] = {"http_proxy", "https_proxy", "no_proxy",
+					   "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY"};
 	_cleanup_strv_ char **env = calloc(1, sizeof(char *));
 	char *kv[4] = {
-		ve_strdup_printf("TEMPLATE_NAME=%s", name),
-		ve_strdup_printf("CACHE_ROOT=%s", root),
-		ve_strdup_printf("DIST_DIR=%s", g->dist_dir),
-		NULL,
+	    ve_strdup_printf("TEMPLATE_NAME=%s", name),
+	    ve_strdup_printf("CACHE_ROOT=%s", root),
+	    ve_strdup_printf("DIST_DIR=%s", g->dist_dir),
+	    NULL,
 	};
 	int r = env ? 0 : -ENOMEM;
 
 	if (r == 0)
-		r = ve_strv_push(&env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+		r = ve_strv_push(&env, RECIPE_PATH);
 	if (r == 0)
 		r = ve_strv_push(&env, "LC_ALL=C");
 	for (size_t i = 0; i < 3; i++) {
@@ -367,8 +366,8 @@ static char **recipe_env(const struct ve_global *g, const char *name, const char
 /* Child side of run_recipe: only async-signal-safe calls, ends in execve or _exit. */
 static _Noreturn void exec_recipe(const char *recipe, char **env)
 {
-	char *argv[] = { (char *)recipe, NULL };
-	struct sigaction sa = { .sa_handler = SIG_DFL };
+	char *argv[] = {(char *)recipe, NULL};
+	struct sigaction sa = {.sa_handler = SIG_DFL};
 	sigset_t none;
 	int fd;
 
@@ -480,7 +479,7 @@ static int publish(const char *name_dir, const char *build, char **ret_version)
 
 /* Builds a new version of name with recipe; called with the template lock held. */
 static int build_cache(const struct ve_global *g, const char *name_dir, const char *name,
-		 const char *recipe, char **ret_version)
+		       const char *recipe, char **ret_version)
 {
 	_cleanup_free_ char *build = ve_strdup_printf("%s/" BUILD_PREFIX "XXXXXX", name_dir);
 	_cleanup_free_ char *root = NULL;
