@@ -397,6 +397,11 @@ void conf_mark(struct ve_config *c, const char *key)
 		c->changed |= k->changed;
 }
 
+void ve_config_mark(struct ve_config *c, const char *key)
+{
+	conf_mark(c, key);
+}
+
 static int parse_uint(const char *v, unsigned *ret)
 {
 	uint64_t n;

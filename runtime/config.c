@@ -402,7 +402,21 @@ int ve_config_list(const struct ve_global *g, unsigned **ret, unsigned *ret_n)
 	return 0;
 }
 
-int ve_config_find_name(const struct ve_global *g, const char *name, unsigned *ret)
+static bool has_word(const char *list, const char *word)
+{
+	size_t len = strlen(word);
+
+	for (const char *p = list; (p = strstr(p, word)); p += len) {
+		bool start = p == list || p[-1] == ' ' || p[-1] == '\t';
+		bool end = p[len] == '\0' || p[len] == ' ' || p[len] == '\t';
+		if (start && end)
+			return true;
+	}
+	return false;
+}
+
+int ve_config_find_value(const struct ve_global *g, const char *key, const char *word,
+			 unsigned skip, unsigned *ret)
 {
 	_cleanup_free_ unsigned *ids = NULL;
 	unsigned n;
@@ -411,12 +425,13 @@ int ve_config_find_name(const struct ve_global *g, const char *name, unsigned *r
 	if (r < 0)
 		return r;
 	for (unsigned i = 0; i < n; i++) {
-		_cleanup_free_ char *path = ve_conf_path(g, ids[i]), *text = NULL;
+		_cleanup_free_ char *path = NULL, *text = NULL;
 		struct ve_conf_file *f = NULL;
 		const char *v;
 		bool match;
 
-		if (!path || ve_read_file(path, &text, NULL) < 0)
+		if (ids[i] == skip || !(path = ve_conf_path(g, ids[i])) ||
+		    ve_read_file(path, &text, NULL) < 0)
 			continue;
 		/* A broken file of another VE must not stop the lookup: skip it quietly. */
 		int lvl = ve_log_get_level();
@@ -425,8 +440,8 @@ int ve_config_find_name(const struct ve_global *g, const char *name, unsigned *r
 		ve_log_set_level(lvl);
 		if (r < 0)
 			continue;
-		v = conf_file_get(f, "NAME");
-		match = v && !strcmp(v, name);
+		v = conf_file_get(f, key);
+		match = v && has_word(v, word);
 		conf_file_free(f);
 		if (match) {
 			*ret = ids[i];
@@ -434,4 +449,9 @@ int ve_config_find_name(const struct ve_global *g, const char *name, unsigned *r
 		}
 	}
 	return -ENOENT;
+}
+
+int ve_config_find_name(const struct ve_global *g, const char *name, unsigned *ret)
+{
+	return ve_config_find_value(g, "NAME", name, 0, ret);
 }

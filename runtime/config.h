@@ -182,6 +182,9 @@ int ve_config_set_option(struct ve_config *c, const char *option, const char *va
 /* Whether option takes no value (e.g. "ipdel all" takes one, "save" is not an option). */
 bool ve_config_option_known(const char *option);
 
+/* Marks KEY (e.g. "OSTEMPLATE") as changed, so that the next save writes it. */
+void ve_config_mark(struct ve_config *c, const char *key);
+
 /* Writes the config to c->path atomically, keeping comments, order and unknown keys. */
 int ve_config_save(struct ve_config *c);
 /* The config file text as it would be saved (caller frees). */
@@ -189,6 +192,9 @@ char *ve_config_format(struct ve_config *c);
 
 /* Finds the VE with NAME=name. Returns 0 and *ret, -ENOENT, or another negative errno. */
 int ve_config_find_name(const struct ve_global *g, const char *name, unsigned *ret);
+/* Finds a VE other than skip whose KEY holds word (as a whole space-separated word). */
+int ve_config_find_value(const struct ve_global *g, const char *key, const char *word,
+			 unsigned skip, unsigned *ret);
 /* Lists the VEs that have a config, sorted. Caller frees *ret. */
 int ve_config_list(const struct ve_global *g, unsigned **ret, unsigned *ret_n);
 

@@ -4,7 +4,7 @@
  * capabilities do not: syscalls that act on the host kernel as a whole, big attack surfaces,
  * and state CRIU cannot checkpoint (nested namespaces, io_uring, seccomp listeners).
  */
-#include "runtime/security-internal.h"
+#include "runtime/security.h"
 #include "runtime/util.h"
 
 #include <linux/filter.h>

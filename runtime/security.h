@@ -33,4 +33,11 @@ int ve_caps_apply(const struct ve_sec *sec);
  */
 int ve_seccomp_apply(const struct ve_sec *sec);
 
+/*
+ * Optional: compiles the filter for sec in the calling process and keeps the BPF program, so
+ * that ve_seccomp_apply() with an equal sec in a forked child only loads it: no libseccomp work
+ * and no malloc between fork and exec. Returns 0, -ENOMEM, or another negative errno.
+ */
+int ve_seccomp_prepare(const struct ve_sec *sec);
+
 #endif

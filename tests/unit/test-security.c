@@ -17,7 +17,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
-#include "runtime/security-internal.h"
+#include "runtime/security.h"
 #include "runtime/util.h"
 
 #define BIT(c) (UINT64_C(1) << (c))

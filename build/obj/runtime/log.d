@@ -1,2 +1,0 @@
-build/obj/runtime/log.o: runtime/log.c runtime/util.h
-runtime/util.h:

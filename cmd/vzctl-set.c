@@ -1,0 +1,66 @@
+/* vzctl set: change a VE's parameters, live when it runs, and with --save in its config. */
+#include "cmd/opts.h"
+#include "runtime/util.h"
+#include "runtime/ve.h"
+
+#include <string.h>
+
+
+int cmd_set(struct cli *x, int argc, char **argv)
+{
+	_cleanup_free_ char **rest = NULL;
+	bool save = false, force = false;
+	const char *setmode = NULL;
+	struct cli_flag flags[] = {{"save", false, &save, NULL},
+				   {"force", false, &force, NULL},
+				   {"setmode", true, NULL, &setmode},
+				   {NULL, false, NULL, NULL}};
+	int r;
+
+	if (argc < 1) {
+		cli_usage_error("set", "CT ID missing");
+		return VZ_INVALID_PARAMETER_SYNTAX;
+	}
+	r = cli_open(x, argv[0], true, "set");
+	if (r)
+		return r;
+	if (!x->c) {
+		fprintf(stderr, "Container %u does not exist\n", x->veid);
+		return VZ_NOVECONFIG;
+	}
+	r = cli_parse("set", argc - 1, argv + 1, flags, x->c, &rest);
+	if (r)
+		return r;
+	if (rest[0]) {
+		cli_usage_error("set", "unexpected argument '%s'", rest[0]);
+		return VZ_INVALID_PARAMETER_SYNTAX;
+	}
+	if (setmode && strcmp(setmode, "restart") && strcmp(setmode, "ignore")) {
+		cli_usage_error("set", "--setmode takes restart or ignore");
+		return VZ_INVALID_PARAMETER_VALUE;
+	}
+	if (!x->c->changed) {
+		cli_usage_error("set", "nothing to set");
+		return VZ_INVALID_PARAMETER_SYNTAX;
+	}
+	r = cli_check_unique(x, x->c);
+	if (r)
+		return r;
+	r = ve_apply(x->c);
+	if (r == -EACCES)
+		return VZ_CHANGEPASS;
+	if (r == -ESRCH)
+		return VZ_VE_NOT_RUNNING;
+	if (r < 0)
+		return VZ_APPLY_CONFIG_ERROR;
+	if (save) {
+		if (ve_config_save(x->c) < 0)
+			return VZ_SYSTEM_ERROR;
+		printf("Saved parameters for CT %u\n", x->veid);
+	} else if (x->c->changed & ~VE_CHANGED_USERPASSWD) {
+		struct ve_status st;
+		if (ve_get_status(x->c, &st) == 0 && !st.running)
+			log_warn("Settings were not saved and will be lost (use --save)");
+	}
+	return 0;
+}

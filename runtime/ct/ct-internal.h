@@ -1,0 +1,63 @@
+/* Private to the container backend (runtime/ct/). */
+#ifndef VE_CT_INTERNAL_H
+#define VE_CT_INTERNAL_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "runtime/config.h"
+#include "runtime/ve.h"
+
+#define CT_INIT_PATH "/sbin/init"
+#define CT_BOOT_MARKER "run/vzkit-booted"
+
+extern const struct ve_backend_ops ve_ct_ops;
+
+/* Everything the VE's init process needs, prepared on the host before the fork. */
+struct ct_spawn {
+	const struct ve_config *c;
+	const char *root;      /* VE_ROOT, mounted */
+	char *prestart_script; /* run inside before init (hostname, dns), or NULL */
+	char **prestart_env;
+	int sync_rd;  /* child reads the "go" byte here */
+	int sync_wr;  /* the runtime's end, closed in the child */
+	int err_wr;   /* child reports a failure here; CLOEXEC, so EOF means init was exec'd */
+};
+
+/* ct/spawn.c: forks the VE's init into new namespaces; returns its host pid. */
+int ct_spawn_init(struct ct_spawn *s, pid_t *ret_pid);
+/* Waits for init's exec: 0 once exec'd, else the child's error (logged). */
+int ct_spawn_result(int err_rd, const struct ve_config *c);
+/* ct/rootfs.c: in the child: mounts /proc, /sys, /dev, /run and pivots into root. */
+int ct_rootfs_setup(const struct ve_config *c, const char *root, const char **ret_what);
+
+/* ct/state.c: the pid file RUNDIR/<veid>.pid ("pid starttime"), written when a start begins. */
+int ct_state_write(const struct ve_config *c, pid_t pid);
+int ct_state_remove(const struct ve_config *c);
+/* The running init's pid (>0), 0 when none. Checks the pid file against the cgroup. */
+int ct_state_init_pid(const struct ve_config *c, pid_t *ret);
+/* Whether a start was begun (pid file present) - leftovers to clean when init is gone. */
+bool ct_state_started(const struct ve_config *c);
+/* A file descriptor for the VE's root directory (/proc/<init>/root), for path-safe access. */
+int ct_state_open_root(pid_t init_pid);
+
+/* ct/exec.c */
+int ct_exec(const struct ve_config *c, const struct ve_exec_opts *o, int *ret_status);
+/* Runs "/bin/sh -c script" inside with env; output passes through to vzctl's stdout/stderr. */
+int ct_run_script(const struct ve_config *c, const char *script, char **env, int *ret_status);
+
+/* ct/start.c, ct/stop.c */
+int ct_start(struct ve_config *c, const struct ve_start_opts *o);
+int ct_stop(struct ve_config *c, const struct ve_stop_opts *o);
+/* Removes what a VE leaves on the host when down: cgroup, host veths, mount, pid file. */
+int ct_cleanup(struct ve_config *c, bool umount);
+
+/* ct/dist.c: text of the template's script for action, with env built for c. */
+int ct_dist_script(const struct ve_config *c, const char *action, char **ret_text);
+/* The script and environment that configure the VE before its init runs; NULL when nothing
+ * needs configuring. */
+int ct_prestart_script(const struct ve_config *c, char **ret_text, char ***ret_env);
+/* A clean environment for processes vzctl puts inside the VE (caller frees). */
+char **ct_base_env(const struct ve_config *c);
+
+#endif

@@ -1,0 +1,222 @@
+/* The container backend's ops: create, destroy, mount, status and live changes. */
+#include "ct-internal.h"
+#include "fs/storage.h"
+#include "net/net.h"
+#include "runtime/cgroup.h"
+#include "runtime/util.h"
+#include "templates/template.h"
+
+#include <string.h>
+#include <sys/stat.h>
+
+static int set_str(char **dst, const char *v)
+{
+	char *s = strdup(v);
+
+	if (!s)
+		return -ENOMEM;
+	free(*dst);
+	*dst = s;
+	return 0;
+}
+
+static int ct_create(struct ve_config *c, const struct ve_create_opts *o)
+{
+	const char *tmpl = o->ostemplate ? o->ostemplate : c->global->def_ostemplate;
+	_cleanup_free_ char *version = NULL;
+	const char *layout;
+	int r;
+
+	if (!ve_template_name_valid(tmpl))
+		return log_errno(-EINVAL, "Invalid OS template name '%s'", tmpl);
+	r = ve_template_ensure(c->global, tmpl, &version);
+	if (r == -ENOENT)
+		return log_errno(-ENOPKG, "OS template %s not found", tmpl);
+	if (r < 0)
+		return r;
+	if (set_str(&c->fs.ostemplate, tmpl) < 0 || set_str(&c->fs.ostemplate_version, version) < 0)
+		return -ENOMEM;
+	if ((o->private_dir && set_str(&c->fs.private, o->private_dir) < 0) ||
+	    (o->root_dir && set_str(&c->fs.root, o->root_dir) < 0))
+		return -ENOMEM;
+	layout = o->layout ? o->layout : ve_storage_default_layout(c->fs.private);
+	if (!ve_storage_get(layout))
+		return log_errno(-EINVAL, "Unknown storage layout '%s'", layout);
+	if (set_str(&c->fs.layout, layout) < 0)
+		return -ENOMEM;
+	static const char *const keys[] = {"OSTEMPLATE", "OSTEMPLATE_VERSION", "VE_LAYOUT",
+					   "VE_ROOT", "VE_PRIVATE"};
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+		ve_config_mark(c, keys[i]);
+	r = ve_storage_create(&c->fs);
+	if (r < 0)
+		return r;
+	r = ve_config_save(c);
+	if (r < 0) {
+		ve_storage_destroy(&c->fs); /* no half-made VE: private area goes with the config */
+		return r;
+	}
+	log_info("Container private area was created");
+	return 0;
+}
+
+static int ct_status(const struct ve_config *c, struct ve_status *ret)
+{
+	int r;
+
+	memset(ret, 0, sizeof(*ret));
+	ret->exists = c->fs.private && ve_path_exists(c->fs.private);
+	r = c->fs.root ? ve_storage_is_mounted(&c->fs) : 0;
+	ret->mounted = r == 1;
+	r = ct_state_init_pid(c, &ret->init_pid);
+	if (r < 0)
+		return r;
+	ret->running = ret->init_pid > 0;
+	return 0;
+}
+
+static int ct_destroy(struct ve_config *c)
+{
+	_cleanup_free_ char *dest = NULL;
+	struct ve_status st;
+	int r = ct_status(c, &st);
+
+	if (r < 0)
+		return r;
+	if (st.running)
+		return log_errno(-EBUSY, "Container is currently running. Stop it first.");
+	if (st.mounted && !ct_state_started(c))
+		return log_errno(-EISCONN, "Container is currently mounted (umount first)");
+	/* Leftovers of an interrupted start (cgroup, veths, mount) go first. */
+	r = ct_cleanup(c, true);
+	if (r < 0)
+		return r;
+	log_info("Destroying container private area: %s", c->fs.private);
+	r = ve_storage_destroy(&c->fs);
+	if (r < 0)
+		return r;
+	dest = ve_strdup_printf("%s.destroyed", c->path);
+	if (!dest)
+		return -ENOMEM;
+	if (rename(c->path, dest) < 0 && errno != ENOENT)
+		return log_errno(neg_errno(), "Unable to move %s away: %m", c->path);
+	log_info("Container private area was destroyed");
+	return 0;
+}
+
+static int ct_mount(struct ve_config *c)
+{
+	_cleanup_free_ char *lower = NULL;
+	int r = ve_storage_is_mounted(&c->fs);
+
+	if (r == 1)
+		return log_errno(-EALREADY, "Container is already mounted");
+	r = ve_template_root(c->global, c->fs.ostemplate, c->fs.ostemplate_version, &lower);
+	if (r < 0)
+		return log_errno(-ENOPKG, "OS template %s not found", c->fs.ostemplate);
+	r = ve_storage_mount(&c->fs, lower);
+	if (r == 0)
+		log_info("Container is mounted");
+	return r;
+}
+
+static int ct_umount(struct ve_config *c)
+{
+	struct ve_status st;
+	int r = ct_status(c, &st);
+
+	if (r < 0)
+		return r;
+	if (st.running)
+		return log_errno(-EBUSY, "Container is running -- stop it first");
+	if (!st.mounted)
+		return log_errno(-ENOTCONN, "Container is not mounted");
+	r = ve_storage_umount(&c->fs);
+	if (r == 0)
+		log_info("Container is unmounted");
+	return r;
+}
+
+static int run_action(struct ve_config *c, const char *action, char **extra)
+{
+	_cleanup_free_ char *script = NULL;
+	_cleanup_strv_ char **env = ct_base_env(c);
+	int r, status;
+
+	if (!env)
+		return -ENOMEM;
+	for (char **e = extra; e && *e; e++)
+		if (ve_strv_push(&env, *e) < 0)
+			return -ENOMEM;
+	r = ct_dist_script(c, action, &script);
+	if (r == -ENOENT)
+		return log_errno(r, "CT %s: the template has no '%s' script", c->veid_str, action);
+	if (r < 0)
+		return r;
+	r = ct_run_script(c, script, env, &status);
+	if (r < 0)
+		return r;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return log_errno(-EPROTO, "CT %s: '%s' script failed", c->veid_str, action);
+	return 0;
+}
+
+static int apply_userpasswd(struct ve_config *c)
+{
+	for (char **p = c->userpasswd; p && *p; p++) {
+		const char *colon = strchr(*p, ':');
+		_cleanup_free_ char *user = strndup(*p, colon - *p);
+		_cleanup_free_ char *ue = ve_strdup_printf("USER=%s", user ? user : "");
+		_cleanup_free_ char *pe = ve_strdup_printf("PASSWORD=%s", colon + 1);
+		char *env[] = {ue, pe, NULL};
+		int r;
+
+		if (!user || !ue || !pe)
+			return -ENOMEM;
+		r = run_action(c, "set-userpasswd", env);
+		if (r < 0)
+			return -EACCES;
+	}
+	return 0;
+}
+
+static int ct_apply(struct ve_config *c, unsigned changed)
+{
+	int r;
+
+	if (changed & (VE_CHANGED_RES | VE_CHANGED_DEVICES)) {
+		r = ve_cgroup_apply(c->veid, &c->res, &c->sec);
+		if (r < 0)
+			return r;
+	}
+	if (changed & VE_CHANGED_HOSTNAME) {
+		_cleanup_free_ char *h = ve_strdup_printf("HOSTNAME=%s",
+							   c->net.hostname ? c->net.hostname : "");
+		char *env[] = {h, NULL};
+		if (!h)
+			return -ENOMEM;
+		if (c->net.hostname && (r = run_action(c, "set-hostname", env)) < 0)
+			return r;
+	}
+	if (changed & VE_CHANGED_USERPASSWD) {
+		r = apply_userpasswd(c);
+		if (r < 0)
+			return r;
+	}
+	if (changed & VE_CHANGED_NET)
+		log_warn("CT %s: network changes take effect at the next start", c->veid_str);
+	return 0;
+}
+
+const struct ve_backend_ops ve_ct_ops = {
+	.name = "ct",
+	.create = ct_create,
+	.destroy = ct_destroy,
+	.mount = ct_mount,
+	.umount = ct_umount,
+	.start = ct_start,
+	.stop = ct_stop,
+	.status = ct_status,
+	.exec = ct_exec,
+	.apply = ct_apply,
+};

@@ -1,0 +1,112 @@
+/* Distribution scripts (templates/<distro>/<action>) and the environment they run with. */
+#include "ct-internal.h"
+#include "runtime/util.h"
+#include "templates/template.h"
+
+#include <string.h>
+
+#define VE_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+char **ct_base_env(const struct ve_config *c)
+{
+	char **env = calloc(1, sizeof(char *));
+	const char *term = getenv("TERM");
+	_cleanup_free_ char *veid = ve_strdup_printf("VEID=%u", c->veid);
+	_cleanup_free_ char *t = term ? ve_strdup_printf("TERM=%s", term) : NULL;
+
+	if (!env || !veid || (term && !t) || ve_strv_push(&env, VE_PATH) < 0 ||
+	    ve_strv_push(&env, "HOME=/root") < 0 || ve_strv_push(&env, veid) < 0 ||
+	    (t && ve_strv_push(&env, t) < 0)) {
+		ve_strv_free(env);
+		return NULL;
+	}
+	return env;
+}
+
+int ct_dist_script(const struct ve_config *c, const char *action, char **ret_text)
+{
+	_cleanup_free_ char *path = NULL;
+	int r;
+
+	if (!c->fs.ostemplate)
+		return -ENOENT;
+	r = ve_template_script(c->global, c->fs.ostemplate, action, &path);
+	if (r < 0)
+		return r;
+	r = ve_read_file(path, ret_text, NULL);
+	if (r < 0)
+		return log_errno(r, "Unable to read %s: %m", path);
+	return 0;
+}
+
+static int push_kv(char ***env, const char *key, char *const *vals)
+{
+	size_t len = strlen(key) + 2;
+	char *s, *o;
+	int r;
+
+	for (char *const *p = vals; p && *p; p++)
+		len += strlen(*p) + 1;
+	s = o = malloc(len);
+	if (!s)
+		return -ENOMEM;
+	o += sprintf(o, "%s=", key);
+	for (char *const *p = vals; p && *p; p++)
+		o += sprintf(o, "%s%s", p == vals ? "" : " ", *p);
+	r = ve_strv_push(env, s);
+	free(s);
+	return r;
+}
+
+/* Appends "( script )" for action to *text when the distribution has it. */
+static int append_action(const struct ve_config *c, const char *action, char **text)
+{
+	_cleanup_free_ char *body = NULL;
+	char *n;
+	int r = ct_dist_script(c, action, &body);
+
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	n = ve_strdup_printf("%s(\n%s\n) || exit $?\n", *text ? *text : "", body);
+	if (!n)
+		return -ENOMEM;
+	free(*text);
+	*text = n;
+	return 0;
+}
+
+int ct_prestart_script(const struct ve_config *c, char **ret_text, char ***ret_env)
+{
+	_cleanup_free_ char *text = NULL;
+	_cleanup_strv_ char **env = NULL;
+	bool dns = c->net.nameservers || c->net.searchdomains;
+	int r = 0;
+
+	*ret_text = NULL;
+	*ret_env = NULL;
+	if (!c->net.hostname && !dns)
+		return 0;
+	env = ct_base_env(c);
+	if (!env)
+		return -ENOMEM;
+	if (c->net.hostname) {
+		char *h[] = {c->net.hostname, NULL};
+		r = push_kv(&env, "HOSTNAME", h);
+		if (r == 0)
+			r = append_action(c, "set-hostname", &text);
+	}
+	if (r == 0 && dns) {
+		r = push_kv(&env, "NAMESERVER", c->net.nameservers);
+		if (r == 0)
+			r = push_kv(&env, "SEARCHDOMAIN", c->net.searchdomains);
+		if (r == 0)
+			r = append_action(c, "set-dns", &text);
+	}
+	if (r < 0)
+		return r;
+	*ret_text = TAKE_PTR(text);
+	*ret_env = *ret_text ? TAKE_PTR(env) : NULL;
+	return 0;
+}

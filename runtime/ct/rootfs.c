@@ -1,0 +1,219 @@
+/*
+ * The VE's filesystem view, built inside its new mount namespace before init runs: /proc with
+ * host-revealing entries masked, read-only /sys, a small /dev, /run, then pivot_root.
+ * Runs in the forked child: plain syscalls, fixed buffers, no logging (errors go back to the
+ * parent through ret_what).
+ */
+#include "ct-internal.h"
+#include "runtime/cgroup.h"
+#include "runtime/util.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+
+#define MNT_FLAGS (MS_NOSUID | MS_NODEV | MS_NOEXEC)
+
+/* Host device nodes bind-mounted into the VE's /dev (mknod is not allowed in a user
+ * namespace, and binds are what CRIU expects as external mounts). */
+static const char *const dev_nodes[] = {"null", "zero", "full", "random", "urandom", "tty"};
+
+/* /proc files that reveal or control the host. */
+static const char *const proc_masked_files[] = {
+	"kcore",      /* host memory image */
+	"kmsg",       /* host kernel log, and a way to flood it */
+	"sysrq-trigger", /* crash or reboot the host */
+	"keys",       /* host keyrings' descriptions */
+	"timer_list", /* host timers, pointers */
+	"sched_debug", /* host scheduler state of every task */
+	"latency_stats",
+	"kallsyms",   /* kernel addresses help exploits */
+	"kpagecount", "kpageflags", "kpagecgroup",
+};
+/* /proc directories hidden under an empty read-only tmpfs. */
+static const char *const proc_masked_dirs[] = {"acpi", "scsi", "driver", "fs/nfsd"};
+/* /proc trees left visible but read-only. */
+static const char *const proc_ro[] = {"sys", "irq", "bus", "fs", "sysvipc"};
+
+static char path_buf[4096];
+
+static const char *at(const char *root, const char *rel)
+{
+	snprintf(path_buf, sizeof(path_buf), "%s/%s", root, rel);
+	return path_buf;
+}
+
+static int bind_ro(const char *src, const char *dst, unsigned long extra)
+{
+	if (mount(src, dst, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return neg_errno();
+	/* A bind mount ignores MS_RDONLY on creation: remount it to make it stick. */
+	if (mount(NULL, dst, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | extra, NULL) < 0)
+		return neg_errno();
+	return 0;
+}
+
+static int mount_proc(const char *root, const char **what)
+{
+	char p[4096];
+	int r;
+
+	mkdir(at(root, "proc"), 0555);
+	*what = "mount /proc";
+	if (mount("proc", at(root, "proc"), "proc", MNT_FLAGS, NULL) < 0)
+		return neg_errno();
+	for (size_t i = 0; i < ARRAY_SIZE(proc_masked_files); i++) {
+		snprintf(p, sizeof(p), "%s/proc/%s", root, proc_masked_files[i]);
+		if (access(p, F_OK) < 0)
+			continue;
+		*what = "mask /proc file";
+		if (mount("/dev/null", p, NULL, MS_BIND, NULL) < 0)
+			return neg_errno();
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(proc_masked_dirs); i++) {
+		snprintf(p, sizeof(p), "%s/proc/%s", root, proc_masked_dirs[i]);
+		if (access(p, F_OK) < 0)
+			continue;
+		*what = "mask /proc directory";
+		if (mount("tmpfs", p, "tmpfs", MS_RDONLY | MNT_FLAGS, "size=0,mode=555") < 0)
+			return neg_errno();
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(proc_ro); i++) {
+		snprintf(p, sizeof(p), "%s/proc/%s", root, proc_ro[i]);
+		if (access(p, F_OK) < 0)
+			continue;
+		*what = "make /proc subtree read-only";
+		r = bind_ro(p, p, MNT_FLAGS);
+		if (r < 0)
+			return r;
+	}
+	/* Network sysctls belong to the VE's own network namespace: give them back. */
+	snprintf(p, sizeof(p), "%s/proc/sys/net", root);
+	*what = "bind /proc/sys/net";
+	if (mount(p, p, NULL, MS_BIND, NULL) < 0 ||
+	    mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | MNT_FLAGS, NULL) < 0)
+		return neg_errno();
+	return 0;
+}
+
+static int mount_sys(const char *root, const char **what)
+{
+	mkdir(at(root, "sys"), 0555);
+	*what = "mount /sys";
+	/* Read-only: sysfs writes reach host devices and kernel tunables. */
+	if (mount("sysfs", at(root, "sys"), "sysfs", MS_RDONLY | MNT_FLAGS, NULL) < 0)
+		return neg_errno();
+	if (access(at(root, "sys/firmware"), F_OK) == 0) {
+		*what = "mask /sys/firmware";
+		if (mount("tmpfs", path_buf, "tmpfs", MS_RDONLY | MNT_FLAGS, "size=0,mode=555") < 0)
+			return neg_errno();
+	}
+	*what = "mount cgroups";
+	return ve_cgroup_mount_in_ve(root);
+}
+
+static int mount_dev(const char *root, const char **what)
+{
+	char dst[4096], src[64];
+
+	mkdir(at(root, "dev"), 0755);
+	*what = "mount /dev";
+	/* A small tmpfs: device nodes are binds, so it only holds a few inodes. */
+	if (mount("tmpfs", at(root, "dev"), "tmpfs", MS_NOSUID | MS_NOEXEC,
+		  "size=64k,nr_inodes=256,mode=755") < 0)
+		return neg_errno();
+	for (size_t i = 0; i < ARRAY_SIZE(dev_nodes) + 1; i++) {
+		/* The console has no host terminal behind it: it is the VE's own /dev/null. */
+		const char *name = i < ARRAY_SIZE(dev_nodes) ? dev_nodes[i] : "console";
+		int fd;
+
+		snprintf(dst, sizeof(dst), "%s/dev/%s", root, name);
+		snprintf(src, sizeof(src), "/dev/%s", i < ARRAY_SIZE(dev_nodes) ? name : "null");
+		fd = open(dst, O_CREAT | O_WRONLY | O_CLOEXEC, 0666);
+		if (fd < 0)
+			return *what = "create /dev node", neg_errno();
+		close(fd);
+		*what = "bind /dev node";
+		if (mount(src, dst, NULL, MS_BIND, NULL) < 0)
+			return neg_errno();
+	}
+	*what = "mount /dev/pts";
+	mkdir(at(root, "dev/pts"), 0755);
+	if (mount("devpts", path_buf, "devpts", MS_NOSUID | MS_NOEXEC,
+		  "newinstance,ptmxmode=0666,mode=0620,gid=5") < 0)
+		return neg_errno();
+	*what = "link /dev/ptmx";
+	if (symlink("pts/ptmx", at(root, "dev/ptmx")) < 0)
+		return neg_errno();
+	*what = "mount /dev/shm";
+	mkdir(at(root, "dev/shm"), 01777);
+	if (mount("tmpfs", path_buf, "tmpfs", MNT_FLAGS, "mode=1777") < 0)
+		return neg_errno();
+	*what = "mount /dev/mqueue";
+	mkdir(at(root, "dev/mqueue"), 01777);
+	if (mount("mqueue", path_buf, "mqueue", MNT_FLAGS, NULL) < 0)
+		return neg_errno();
+	static const char *const links[][2] = {
+		{"/proc/self/fd", "fd"}, {"/proc/self/fd/0", "stdin"},
+		{"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"}};
+	for (size_t i = 0; i < ARRAY_SIZE(links); i++) {
+		snprintf(dst, sizeof(dst), "%s/dev/%s", root, links[i][1]);
+		if (symlink(links[i][0], dst) < 0)
+			return *what = "link /dev/fd", neg_errno();
+	}
+	return 0;
+}
+
+static int mount_run(const char *root, const char **what)
+{
+	struct stat st;
+
+	if (stat(at(root, "run"), &st) < 0 || !S_ISDIR(st.st_mode))
+		return 0; /* a template without /run gets none */
+	*what = "mount /run";
+	if (mount("tmpfs", path_buf, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755") < 0)
+		return neg_errno();
+	return 0;
+}
+
+static int pivot(const char *root, const char **what)
+{
+	*what = "chdir to the VE root";
+	if (chdir(root) < 0)
+		return neg_errno();
+	/* pivot_root(".", ".") stacks the old root under the new one, then we detach it: no
+	 * put_old directory is needed inside the VE. */
+	*what = "pivot_root";
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
+		return neg_errno();
+	*what = "detach the host root";
+	if (umount2(".", MNT_DETACH) < 0)
+		return neg_errno();
+	if (chdir("/") < 0)
+		return neg_errno();
+	return 0;
+}
+
+int ct_rootfs_setup(const struct ve_config *c, const char *root, const char **ret_what)
+{
+	int r;
+
+	/* No mount of the VE may propagate to the host or back (and CRIU requires it). */
+	*ret_what = "make / rprivate";
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return neg_errno();
+	r = mount_proc(root, ret_what);
+	if (r == 0)
+		r = mount_sys(root, ret_what);
+	if (r == 0)
+		r = mount_dev(root, ret_what);
+	if (r == 0)
+		r = mount_run(root, ret_what);
+	if (r == 0)
+		r = pivot(root, ret_what);
+	return r;
+}

@@ -1,0 +1,225 @@
+/*
+ * Spawning a VE's init. vzctl forks a short-lived helper that joins the VE's cgroup (so the
+ * kernel memory of the new namespaces is charged to the VE) and its own time namespace, then
+ * clones init into new pid, mount, uts, ipc, net and cgroup namespaces and exits. Nothing stays
+ * on the host: init is reparented to the host's init (or the nearest subreaper).
+ */
+#include "ct-internal.h"
+#include "runtime/cgroup.h"
+#include "runtime/security.h"
+#include "runtime/util.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+#define CT_CLONE_FLAGS                                                                             \
+	(CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP)
+
+struct child_err {
+	int err;
+	char what[120];
+};
+
+static void report(int fd, int err, const char *what)
+{
+	struct child_err e = {.err = err};
+
+	snprintf(e.what, sizeof(e.what), "%s", what);
+	(void)!write(fd, &e, sizeof(e));
+}
+
+/*
+ * Offsets for the VE's time namespace so that its CLOCK_BOOTTIME (uptime) and
+ * CLOCK_MONOTONIC start near zero at the VE's start; CRIU later keeps them continuous.
+ */
+static int setup_timens(void)
+{
+	struct timespec mono, boot;
+	char buf[128];
+	int fd, n, r = 0;
+
+	if (unshare(CLONE_NEWTIME) < 0)
+		return errno == EINVAL ? 0 : neg_errno(); /* kernel without time namespaces */
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	clock_gettime(CLOCK_BOOTTIME, &boot);
+	n = snprintf(buf, sizeof(buf), "monotonic %lld 0\nboottime %lld 0\n",
+		     -(long long)mono.tv_sec + 1, -(long long)boot.tv_sec + 1);
+	fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return neg_errno();
+	if (write(fd, buf, n) != n)
+		r = neg_errno();
+	close(fd);
+	return r;
+}
+
+static int run_prestart(struct ct_spawn *s)
+{
+	char *argv[] = {"sh", "-c", s->prestart_script, NULL};
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return neg_errno();
+	if (pid == 0) {
+		if (ve_seccomp_apply(&s->c->sec) < 0 || ve_caps_apply(&s->c->sec) < 0)
+			_exit(126);
+		execve("/bin/sh", argv, s->prestart_env);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return neg_errno();
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return -EPROTO;
+	return 0;
+}
+
+static int setup_stdio(void)
+{
+	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return neg_errno();
+	for (int i = 0; i < 3; i++)
+		if (dup2(fd, i) < 0)
+			return neg_errno();
+	if (fd > 2)
+		close(fd);
+	return 0;
+}
+
+/* The future init, inside the new namespaces. Never returns. */
+static void init_child(struct ct_spawn *s)
+{
+	const struct ve_config *c = s->c;
+	const char *what = "wait for the runtime";
+	char go;
+	int r;
+
+	/* The runtime dying mid-start closes the pipe: a half-made VE then never runs. */
+	close(s->sync_wr);
+	if (read(s->sync_rd, &go, 1) != 1)
+		_exit(1);
+	r = ct_rootfs_setup(c, s->root, &what);
+	if (r == 0) {
+		const char *h = c->net.hostname ? c->net.hostname : c->veid_str;
+		what = "set hostname";
+		if (sethostname(h, strlen(h)) < 0)
+			r = neg_errno();
+	}
+	if (r == 0 && setsid() < 0) /* init leads its own session */
+		r = neg_errno(), what = "setsid";
+	if (r == 0 && s->prestart_script) {
+		what = "configure the VE (distribution script failed)";
+		r = run_prestart(s);
+	}
+	if (r == 0)
+		r = setup_stdio(), what = "open /dev/null";
+	/* No host fd may reach the VE: everything but stdio closes at exec. */
+	if (r == 0 && syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		r = neg_errno(), what = "close_range";
+	/* The filter first: loading it needs CAP_SYS_ADMIN, which the VE may lack. */
+	if (r == 0)
+		r = ve_seccomp_apply(&c->sec), what = "load seccomp filter";
+	if (r == 0)
+		r = ve_caps_apply(&c->sec), what = "drop capabilities";
+	if (r == 0) {
+		char *argv[] = {"init", NULL};
+		char *envp[] = {"container=vzkit", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:"
+				"/usr/bin:/sbin:/bin", "HOME=/root", "TERM=linux", NULL};
+		execve(CT_INIT_PATH, argv, envp);
+		r = neg_errno();
+		what = "exec " CT_INIT_PATH;
+	}
+	report(s->err_wr, r, what);
+	_exit(1);
+}
+
+/* The short-lived helper: joins the cgroup and a new time namespace, clones init. */
+static void helper(struct ct_spawn *s, int pid_wr)
+{
+	pid_t pid;
+	int r;
+
+	close(s->sync_wr);
+	r = ve_cgroup_attach(s->c->veid, getpid());
+	if (r < 0) {
+		report(s->err_wr, r, "join the VE's cgroup");
+		_exit(1);
+	}
+	r = setup_timens();
+	if (r < 0) {
+		report(s->err_wr, r, "create the time namespace");
+		_exit(1);
+	}
+	pid = (pid_t)syscall(SYS_clone, CT_CLONE_FLAGS | SIGCHLD, NULL, NULL, NULL, 0);
+	if (pid < 0) {
+		report(s->err_wr, neg_errno(), "clone the VE's init");
+		_exit(1);
+	}
+	if (pid == 0) {
+		close(pid_wr);
+		init_child(s);
+	}
+	(void)!write(pid_wr, &pid, sizeof(pid));
+	_exit(0);
+}
+
+int ct_spawn_init(struct ct_spawn *s, pid_t *ret_pid)
+{
+	int pfd[2], status;
+	pid_t hpid, pid = 0;
+	ssize_t n;
+
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return log_errno(neg_errno(), "pipe: %m");
+	hpid = fork();
+	if (hpid < 0) {
+		close(pfd[0]);
+		close(pfd[1]);
+		return log_errno(neg_errno(), "fork: %m");
+	}
+	if (hpid == 0) {
+		close(pfd[0]);
+		helper(s, pfd[1]);
+	}
+	close(pfd[1]);
+	n = read(pfd[0], &pid, sizeof(pid));
+	close(pfd[0]);
+	while (waitpid(hpid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (n != sizeof(pid) || pid <= 0)
+		return -ECHILD; /* the helper reported why on err_wr */
+	*ret_pid = pid;
+	return 0;
+}
+
+int ct_spawn_result(int err_rd, const struct ve_config *c)
+{
+	struct child_err e;
+	ssize_t n;
+
+	do
+		n = read(err_rd, &e, sizeof(e));
+	while (n < 0 && errno == EINTR);
+	if (n == 0)
+		return 0; /* EOF: init was exec'd */
+	if (n != sizeof(e))
+		return log_errno(-EIO, "CT %s: init failed to start", c->veid_str);
+	e.what[sizeof(e.what) - 1] = '\0';
+	return log_errno(e.err < 0 ? e.err : -EIO, "CT %s: %s: %m", c->veid_str, e.what);
+}

@@ -1,0 +1,226 @@
+/*
+ * Starting a container VE: a table of undoable steps. When one fails, the steps done so far
+ * are undone in reverse, so a failed start leaves no mount, cgroup, veth or process behind.
+ */
+#include "ct-internal.h"
+#include "fs/storage.h"
+#include "net/net.h"
+#include "runtime/cgroup.h"
+#include "runtime/security.h"
+#include "runtime/util.h"
+#include "templates/template.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+struct start_ctx {
+	struct ve_config *c;
+	const struct ve_start_opts *o;
+	char *lowerdir;
+	bool mounted_here; /* the VE was not mounted before this start */
+	struct ct_spawn spawn;
+	int sync_wr, err_rd;
+	pid_t pid;
+};
+
+struct start_step {
+	const char *name;
+	int (*run)(struct start_ctx *x);
+	void (*undo)(struct start_ctx *x);
+};
+
+static int step_state(struct start_ctx *x)
+{
+	/* The pid file marks a start in progress: a crash from here on is cleaned up by the next
+	 * stop or destroy. */
+	return ct_state_write(x->c, 0);
+}
+
+static void undo_state(struct start_ctx *x)
+{
+	ct_state_remove(x->c);
+}
+
+static int step_mount(struct start_ctx *x)
+{
+	struct ve_config *c = x->c;
+	int r;
+
+	r = ve_template_root(c->global, c->fs.ostemplate, c->fs.ostemplate_version, &x->lowerdir);
+	if (r < 0)
+		return log_errno(-ENOPKG, "OS template %s (version %s) not found",
+				 c->fs.ostemplate ? c->fs.ostemplate : "(none)",
+				 c->fs.ostemplate_version ? c->fs.ostemplate_version : "(none)");
+	r = ve_storage_is_mounted(&c->fs);
+	if (r < 0)
+		return log_errno(r, "Unable to check %s: %m", c->fs.root);
+	if (r == 1)
+		return 0; /* vzctl mount before start is allowed */
+	r = ve_storage_mount(&c->fs, x->lowerdir);
+	if (r < 0)
+		return r;
+	x->mounted_here = true;
+	return 0;
+}
+
+static void undo_mount(struct start_ctx *x)
+{
+	if (x->mounted_here)
+		ve_storage_umount(&x->c->fs);
+}
+
+static int step_cgroup(struct start_ctx *x)
+{
+	return ve_cgroup_create(x->c->veid, &x->c->res, &x->c->sec);
+}
+
+static void undo_cgroup(struct start_ctx *x)
+{
+	ve_cgroup_kill_all(x->c->veid, 5000);
+	ve_cgroup_destroy(x->c->veid);
+}
+
+static int step_spawn(struct start_ctx *x)
+{
+	int sync[2], err[2], r;
+
+	if (pipe2(sync, O_CLOEXEC) < 0)
+		return log_errno(neg_errno(), "pipe: %m");
+	if (pipe2(err, O_CLOEXEC) < 0) {
+		close(sync[0]);
+		close(sync[1]);
+		return log_errno(neg_errno(), "pipe: %m");
+	}
+	x->spawn.c = x->c;
+	x->spawn.root = x->c->fs.root;
+	x->spawn.sync_rd = sync[0];
+	x->spawn.sync_wr = sync[1];
+	x->spawn.err_wr = err[1];
+	r = ct_prestart_script(x->c, &x->spawn.prestart_script, &x->spawn.prestart_env);
+	if (r == 0)
+		r = ve_seccomp_prepare(&x->c->sec);
+	if (r == 0)
+		r = ct_spawn_init(&x->spawn, &x->pid);
+	close(sync[0]);
+	close(err[1]);
+	x->sync_wr = sync[1];
+	x->err_rd = err[0];
+	if (r == -ECHILD)
+		r = ct_spawn_result(x->err_rd, x->c);
+	return r < 0 ? r : ct_state_write(x->c, x->pid);
+}
+
+static void undo_spawn(struct start_ctx *x)
+{
+	if (x->pid > 0)
+		kill(x->pid, SIGKILL); /* the cgroup step's undo catches anything it forked */
+}
+
+static int step_net(struct start_ctx *x)
+{
+	char path[64];
+	_cleanup_close_ int fd = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", x->pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return log_errno(neg_errno(), "Unable to open %s: %m", path);
+	return ve_net_start(x->c, fd);
+}
+
+static void undo_net(struct start_ctx *x)
+{
+	ve_net_stop(x->c);
+}
+
+static int step_exec_init(struct start_ctx *x)
+{
+	int r;
+
+	if (write(x->sync_wr, "g", 1) != 1)
+		return log_errno(neg_errno(), "Unable to release the VE's init: %m");
+	close(x->sync_wr);
+	x->sync_wr = -1;
+	r = ct_spawn_result(x->err_rd, x->c);
+	return r;
+}
+
+/* Waits until the template's init signals it has booted (the marker file), or init dies. */
+static int step_wait(struct start_ctx *x)
+{
+	uint64_t deadline = ve_now_usec() + (uint64_t)60 * 1000000;
+	_cleanup_close_ int root = -1;
+	struct open_how how = {.flags = O_PATH | O_CLOEXEC,
+			       .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+
+	if (!x->o || !x->o->wait)
+		return 0;
+	root = ct_state_open_root(x->pid);
+	if (root < 0)
+		return log_errno(root, "CT %s: init died during start", x->c->veid_str);
+	while (ve_now_usec() < deadline) {
+		/* Resolved inside the VE's root: a symlink planted there cannot lead out. */
+		int fd = (int)syscall(SYS_openat2, root, CT_BOOT_MARKER, &how, sizeof(how));
+		if (fd >= 0) {
+			close(fd);
+			return 0;
+		}
+		if (kill(x->pid, 0) < 0)
+			return log_errno(-ESRCH, "CT %s: init exited during boot", x->c->veid_str);
+		usleep(2000);
+	}
+	return log_errno(-ETIMEDOUT, "CT %s: timed out waiting for init to boot", x->c->veid_str);
+}
+
+static const struct start_step steps[] = {
+	{"state", step_state, undo_state},
+	{"mount", step_mount, undo_mount},
+	{"cgroup", step_cgroup, undo_cgroup},
+	{"spawn", step_spawn, undo_spawn},
+	{"net", step_net, undo_net},
+	{"exec", step_exec_init, NULL},
+	{"wait", step_wait, NULL},
+};
+
+/* Test hook: VZ_FAULT_STEP=start:<step> makes the process die at that step (fault battery). */
+static void fault_point(const char *step)
+{
+	const char *f = getenv("VZ_FAULT_STEP");
+
+	if (f && !strncmp(f, "start:", 6) && !strcmp(f + 6, step))
+		raise(SIGKILL);
+}
+
+int ct_start(struct ve_config *c, const struct ve_start_opts *o)
+{
+	struct start_ctx x = {.c = c, .o = o, .sync_wr = -1, .err_rd = -1};
+	size_t i;
+	int r = 0;
+
+	for (i = 0; i < ARRAY_SIZE(steps); i++) {
+		fault_point(steps[i].name);
+		r = steps[i].run(&x);
+		if (r < 0)
+			break;
+	}
+	if (r < 0) {
+		log_debug("CT %s: start failed at step %s, undoing", c->veid_str, steps[i].name);
+		/* The failed step may have done part of its work: undo it too. */
+		for (size_t j = i + 1; j-- > 0;)
+			if (steps[j].undo)
+				steps[j].undo(&x);
+	}
+	if (x.sync_wr >= 0)
+		close(x.sync_wr);
+	if (x.err_rd >= 0)
+		close(x.err_rd);
+	free(x.lowerdir);
+	free(x.spawn.prestart_script);
+	ve_strv_free(x.spawn.prestart_env);
+	return r;
+}

@@ -1,0 +1,145 @@
+/* Public lifecycle entry points: checks common to every backend, then the backend's op. */
+#include "ve.h"
+#include "cgroup.h"
+#include "util.h"
+
+#include <string.h>
+
+extern const struct ve_backend_ops ve_ct_ops;
+extern const struct ve_backend_ops ve_vm_ops;
+
+const struct ve_backend_ops *ve_backend_get(enum ve_type type)
+{
+	return type == VE_TYPE_VM ? &ve_vm_ops : &ve_ct_ops;
+}
+
+static const struct ve_backend_ops *ops(const struct ve_config *c)
+{
+	return ve_backend_get(c->type);
+}
+
+static int init_cgroups(const struct ve_config *c)
+{
+	int r = ve_cgroup_init(c->global->cgroup_parent);
+
+	if (r < 0)
+		return log_errno(r, "No usable cgroup hierarchy: %m");
+	return 0;
+}
+
+int ve_get_status(const struct ve_config *c, struct ve_status *ret)
+{
+	int r = init_cgroups(c);
+
+	return r < 0 ? r : ops(c)->status(c, ret);
+}
+
+int ve_get_status_id(const struct ve_global *g, unsigned veid, struct ve_status *ret)
+{
+	struct ve_config *c = NULL;
+	int r = ve_config_load(g, veid, &c);
+
+	memset(ret, 0, sizeof(*ret));
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	r = ve_get_status(c, ret);
+	ve_config_free(c);
+	return r;
+}
+
+int ve_create(struct ve_config *c, const struct ve_create_opts *o)
+{
+	if (ve_path_exists(c->path))
+		return log_errno(-EEXIST, "Container %s already exists", c->veid_str);
+	return ops(c)->create(c, o);
+}
+
+int ve_destroy(struct ve_config *c)
+{
+	int r = init_cgroups(c);
+
+	return r < 0 ? r : ops(c)->destroy(c);
+}
+
+int ve_mount(struct ve_config *c)
+{
+	return ops(c)->mount(c);
+}
+
+int ve_umount(struct ve_config *c)
+{
+	int r = init_cgroups(c);
+
+	return r < 0 ? r : ops(c)->umount(c);
+}
+
+int ve_start(struct ve_config *c, const struct ve_start_opts *o)
+{
+	struct ve_status st;
+	int r = ve_get_status(c, &st);
+
+	if (r < 0)
+		return r;
+	if (!st.exists)
+		return log_errno(-ENOENT, "Container %s private area %s does not exist",
+				 c->veid_str, c->fs.private);
+	if (st.running)
+		return log_errno(-EALREADY, "Container is already running");
+	if (c->disabled && !(o && o->force))
+		return log_errno(-EPERM, "Container start disabled (use --force)");
+	log_info("Starting container ...");
+	r = ops(c)->start(c, o);
+	if (r == 0)
+		log_info("Container start in progress...");
+	return r;
+}
+
+int ve_stop(struct ve_config *c, const struct ve_stop_opts *o)
+{
+	int r = init_cgroups(c);
+
+	return r < 0 ? r : ops(c)->stop(c, o);
+}
+
+int ve_restart(struct ve_config *c, const struct ve_stop_opts *so, const struct ve_start_opts *o)
+{
+	struct ve_status st;
+	int r = ve_get_status(c, &st);
+
+	if (r < 0)
+		return r;
+	if (st.running) {
+		r = ve_stop(c, so);
+		if (r < 0)
+			return r;
+	}
+	return ve_start(c, o);
+}
+
+int ve_exec(const struct ve_config *c, const struct ve_exec_opts *o, int *ret_status)
+{
+	int r = init_cgroups(c);
+
+	return r < 0 ? r : ops(c)->exec(c, o, ret_status);
+}
+
+int ve_apply(struct ve_config *c)
+{
+	struct ve_status st;
+	int r;
+
+	if (!c->changed)
+		return 0;
+	r = ve_get_status(c, &st);
+	if (r < 0)
+		return r;
+	if (!st.running) {
+		if (c->changed & VE_CHANGED_USERPASSWD)
+			return log_errno(-ESRCH, "Container is not running: --userpasswd needs a "
+						 "running container");
+		return 0;
+	}
+	return ops(c)->apply(c, c->changed);
+}
