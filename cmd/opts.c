@@ -90,3 +90,23 @@ int cli_parse(const char *cmd, int argc, char **argv, const struct cli_flag *fla
 	*ret_rest = rest;
 	return 0;
 }
+
+const char *cli_first_positional(int argc, char **argv)
+{
+	static const char *const booleans[] = {"save", "force", "wait", "fast", NULL};
+
+	for (int i = 0; i < argc; i++) {
+		bool boolean = false;
+
+		if (strncmp(argv[i], "--", 2))
+			return argv[i];
+		if (strchr(argv[i], '='))
+			continue;
+		for (const char *const *b = booleans; *b; b++)
+			if (!strcmp(argv[i] + 2, *b))
+				boolean = true;
+		if (!boolean)
+			i++; /* skip the option's value */
+	}
+	return NULL;
+}

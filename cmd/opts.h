@@ -22,4 +22,11 @@ struct cli_flag {
 int cli_parse(const char *cmd, int argc, char **argv, const struct cli_flag *flags,
 	      struct ve_config *c, char ***ret_rest);
 
+/*
+ * The first argument that is neither an option nor an option's value, for commands that must
+ * open the VE before their options can be parsed against its config. Options are assumed to
+ * take a value unless they are one of the known boolean flags.
+ */
+const char *cli_first_positional(int argc, char **argv);
+
 #endif

@@ -38,11 +38,13 @@ int cmd_create(struct cli *x, int argc, char **argv)
 	struct ve_config *c = NULL;
 	int r;
 
-	if (argc < 1 || ve_config_parse_veid(argv[0], &x->veid) < 0) {
-		fprintf(stderr, "Invalid or missing CT ID: %s\n", argc ? argv[0] : "");
+	const char *id = cli_first_positional(argc, argv);
+
+	if (!id || ve_config_parse_veid(id, &x->veid) < 0) {
+		fprintf(stderr, "Invalid or missing CT ID: %s\n", id ? id : "");
 		return VZ_INVALID_PARAMETER_SYNTAX;
 	}
-	r = cli_open(x, argv[0], true, "create");
+	r = cli_open(x, id, true, "create");
 	if (r)
 		return r;
 	if (x->c) {
@@ -50,7 +52,7 @@ int cmd_create(struct cli *x, int argc, char **argv)
 		return VZ_FS_PRVT_AREA_EXIST;
 	}
 	/* The sample is read before the options so that they override it. */
-	for (int i = 1; i + 1 < argc; i++)
+	for (int i = 0; i + 1 < argc; i++)
 		if (!strcmp(argv[i], "--config"))
 			sample = argv[i + 1];
 		else if (!strncmp(argv[i], "--config=", 9))
@@ -59,11 +61,11 @@ int cmd_create(struct cli *x, int argc, char **argv)
 	if (r < 0)
 		return r == -ENOENT ? VZ_NOVECONFIG : VZ_INVALID_CONFIG;
 	x->c = c;
-	r = cli_parse("create", argc - 1, argv + 1, flags, c, &rest);
+	r = cli_parse("create", argc, argv, flags, c, &rest);
 	if (r)
 		return r;
-	if (rest[0]) {
-		cli_usage_error("create", "unexpected argument '%s'", rest[0]);
+	if (rest[1]) {
+		cli_usage_error("create", "unexpected argument '%s'", rest[1]);
 		return VZ_INVALID_PARAMETER_SYNTAX;
 	}
 	r = cli_check_unique(x, c);

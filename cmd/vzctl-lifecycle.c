@@ -12,18 +12,16 @@ static int open_ve(struct cli *x, const char *cmd, int argc, char **argv,
 	_cleanup_free_ char **rest = NULL;
 	int r;
 
-	if (argc < 1) {
-		cli_usage_error(cmd, "CT ID missing");
-		return VZ_INVALID_PARAMETER_SYNTAX;
-	}
-	r = cli_parse(cmd, argc - 1, argv + 1, flags, NULL, &rest);
+	/* Options may come before or after the CTID, which is the one positional argument. */
+	r = cli_parse(cmd, argc, argv, flags, NULL, &rest);
 	if (r)
 		return r;
-	if (rest[0]) {
-		cli_usage_error(cmd, "unexpected argument '%s'", rest[0]);
+	if (!rest[0] || rest[1]) {
+		cli_usage_error(cmd, rest[0] ? "unexpected argument '%s'" : "CT ID missing%s",
+				rest[0] ? rest[1] : "");
 		return VZ_INVALID_PARAMETER_SYNTAX;
 	}
-	return cli_open(x, argv[0], true, cmd);
+	return cli_open(x, rest[0], true, cmd);
 }
 
 int cmd_start(struct cli *x, int argc, char **argv)

@@ -17,22 +17,24 @@ int cmd_set(struct cli *x, int argc, char **argv)
 				   {NULL, false, NULL, NULL}};
 	int r;
 
-	if (argc < 1) {
+	const char *id = cli_first_positional(argc, argv);
+
+	if (!id) {
 		cli_usage_error("set", "CT ID missing");
 		return VZ_INVALID_PARAMETER_SYNTAX;
 	}
-	r = cli_open(x, argv[0], true, "set");
+	r = cli_open(x, id, true, "set");
 	if (r)
 		return r;
 	if (!x->c) {
 		fprintf(stderr, "Container %u does not exist\n", x->veid);
 		return VZ_NOVECONFIG;
 	}
-	r = cli_parse("set", argc - 1, argv + 1, flags, x->c, &rest);
+	r = cli_parse("set", argc, argv, flags, x->c, &rest);
 	if (r)
 		return r;
-	if (rest[0]) {
-		cli_usage_error("set", "unexpected argument '%s'", rest[0]);
+	if (rest[1]) {
+		cli_usage_error("set", "unexpected argument '%s'", rest[1]);
 		return VZ_INVALID_PARAMETER_SYNTAX;
 	}
 	if (setmode && strcmp(setmode, "restart") && strcmp(setmode, "ignore")) {
