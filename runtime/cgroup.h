@@ -49,6 +49,13 @@ int ve_cgroup_destroy(unsigned veid);
 int ve_cgroup_stats(unsigned veid, struct ve_cgroup_stats *ret);
 /* Freezes / thaws the VE (for stop and, later, checkpoint). */
 int ve_cgroup_freeze(unsigned veid, bool freeze);
+/*
+ * Throttles the VE's I/O (IOLIMIT bytes/s, IOPSLIMIT ops/s, each for reads and for writes) on
+ * the whole disk behind the filesystem holding path_on_disk (e.g. VE_PRIVATE); 0 removes that
+ * limit. Errors: -ENODEV when no block device is behind path (tmpfs, overlay over one),
+ * -EOPNOTSUPP without the blkio / io controller, or the errno of the write.
+ */
+int ve_cgroup_set_io_limit(unsigned veid, const char *path_on_disk, uint64_t bps, uint64_t iops);
 
 /*
  * Called inside the VE's new mount namespace (after its cgroup namespace exists, before
