@@ -12,18 +12,18 @@
 #include "runtime/cgroup.h"
 #include "runtime/config.h"
 
-#define VCG_ROOT "/sys/fs/cgroup"
-#define VCG_MAX_HIER 16
-#define VCG_MAX_V2_CTRL 8
+#define VCG_ROOT	  "/sys/fs/cgroup"
+#define VCG_MAX_HIER	  16
+#define VCG_MAX_V2_CTRL	  8
 #define VCG_CPU_PERIOD_US 100000ULL
 
 /* One mounted v1 hierarchy (or the single v2 one). */
 struct vcg_hier {
-	char mnt[128];  /* host mount point, e.g. /sys/fs/cgroup/cpu,cpuacct */
-	char name[64];  /* directory under /sys/fs/cgroup inside the VE: basename of mnt */
+	char mnt[128];	/* host mount point, e.g. /sys/fs/cgroup/cpu,cpuacct */
+	char name[64];	/* directory under /sys/fs/cgroup inside the VE: basename of mnt */
 	char opts[128]; /* mount data for the VE: "cpu,cpuacct" or "none,name=systemd" */
-	char ctl[32];   /* one controller naming it for libcgroup; "" for a named hierarchy */
-	bool named;     /* name=... hierarchy: libcgroup 2.0 does not know these */
+	char ctl[32];	/* one controller naming it for libcgroup; "" for a named hierarchy */
+	bool named;	/* name=... hierarchy: libcgroup 2.0 does not know these */
 };
 
 struct vcg_state {
@@ -92,8 +92,7 @@ int vcg_read_key(const char *dir, const char *file, const char *key, uint64_t *r
 int vcg_read_procs(const char *dir, pid_t **pids, size_t *n);
 /* Every process in the VE's cgroup under mnt and its descendants, through libcgroup's
  * cgroup_get_procs with controller ctl (NULL: read the files). -ENOENT without the cgroup. */
-int vcg_collect_procs(const char *mnt, const char *ctl, unsigned veid, pid_t **ret,
-		      size_t *ret_n);
+int vcg_collect_procs(const char *mnt, const char *ctl, unsigned veid, pid_t **ret, size_t *ret_n);
 /* Calls fn on dir and every cgroup below it, children before parents when post. */
 int vcg_walk(const char *dir, bool post, int (*fn)(const char *dir, void *data), void *data);
 /* rmdir of dir and every cgroup below it, children first; ENOENT is success. */

@@ -18,21 +18,21 @@
 #include "runtime/util.h"
 
 static const char *const v1_controllers[] = {
-	"cpu",	  "cpuacct", "cpuset",	   "memory", "devices", "freezer", "net_cls",
-	"net_prio", "blkio",   "perf_event", "hugetlb", "pids",    "rdma",    "misc",
+    "cpu",	"cpuacct", "cpuset",	 "memory",  "devices", "freezer", "net_cls",
+    "net_prio", "blkio",   "perf_event", "hugetlb", "pids",    "rdma",	  "misc",
 };
 
 /* The VE's default device access: what every Linux userland needs, nothing more. */
 static const char *const default_devices[] = {
-	"c 1:3 rwm",   /* null */
-	"c 1:5 rwm",   /* zero */
-	"c 1:7 rwm",   /* full */
-	"c 1:8 rwm",   /* random */
-	"c 1:9 rwm",   /* urandom */
-	"c 5:0 rwm",   /* tty */
-	"c 5:1 rwm",   /* console */
-	"c 5:2 rwm",   /* ptmx */
-	"c 136:* rwm", /* pts */
+    "c 1:3 rwm",   /* null */
+    "c 1:5 rwm",   /* zero */
+    "c 1:7 rwm",   /* full */
+    "c 1:8 rwm",   /* random */
+    "c 1:9 rwm",   /* urandom */
+    "c 5:0 rwm",   /* tty */
+    "c 5:1 rwm",   /* console */
+    "c 5:2 rwm",   /* ptmx */
+    "c 136:* rwm", /* pts */
 };
 
 static bool is_v1_controller(const char *s)
@@ -49,15 +49,15 @@ static void note_special(int idx, const char *ctrl)
 		const char *name;
 		size_t off;
 	} map[] = {
-		{ "cpu", offsetof(struct vcg_state, h_cpu) },
-		{ "cpuacct", offsetof(struct vcg_state, h_cpuacct) },
-		{ "cpuset", offsetof(struct vcg_state, h_cpuset) },
-		{ "memory", offsetof(struct vcg_state, h_memory) },
-		{ "devices", offsetof(struct vcg_state, h_devices) },
-		{ "freezer", offsetof(struct vcg_state, h_freezer) },
-		{ "blkio", offsetof(struct vcg_state, h_blkio) },
-		{ "pids", offsetof(struct vcg_state, h_pids) },
-		{ "name=systemd", offsetof(struct vcg_state, h_systemd) },
+	    {"cpu", offsetof(struct vcg_state, h_cpu)},
+	    {"cpuacct", offsetof(struct vcg_state, h_cpuacct)},
+	    {"cpuset", offsetof(struct vcg_state, h_cpuset)},
+	    {"memory", offsetof(struct vcg_state, h_memory)},
+	    {"devices", offsetof(struct vcg_state, h_devices)},
+	    {"freezer", offsetof(struct vcg_state, h_freezer)},
+	    {"blkio", offsetof(struct vcg_state, h_blkio)},
+	    {"pids", offsetof(struct vcg_state, h_pids)},
+	    {"name=systemd", offsetof(struct vcg_state, h_systemd)},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(map); i++)
@@ -74,8 +74,8 @@ static int add_hierarchy(const struct mntent *me)
 	const char *base;
 
 	/* Only the hierarchies at the standard place: the VE's view mirrors them there. */
-	if (strncmp(me->mnt_dir, VCG_ROOT "/", sizeof(VCG_ROOT)) || strchr(me->mnt_dir +
-									       sizeof(VCG_ROOT), '/'))
+	if (strncmp(me->mnt_dir, VCG_ROOT "/", sizeof(VCG_ROOT)) ||
+	    strchr(me->mnt_dir + sizeof(VCG_ROOT), '/'))
 		return 0;
 	opts = ve_strv_split(me->mnt_opts, ",");
 	if (!opts)
@@ -158,7 +158,8 @@ static bool ve_file_exists(unsigned veid, int h, const char *file)
 {
 	char path[PATH_MAX];
 
-	return h >= 0 && access(vcg_path(path, sizeof(path), vcg.hier[h].mnt, veid, file), F_OK) == 0;
+	return h >= 0 &&
+	       access(vcg_path(path, sizeof(path), vcg.hier[h].mnt, veid, file), F_OK) == 0;
 }
 
 /* Copies an empty cpuset file of dir from its parent, the parent first if empty too. */
@@ -281,23 +282,23 @@ static int set_memory(unsigned veid, const struct ve_res *res)
 	fmt_limit(lim, sizeof(lim), ram);
 	if (!ve_file_exists(veid, vcg.h_memory, "memory.memsw.limit_in_bytes")) {
 		log_debug("no swap accounting (memory.memsw), ignoring the swap limit");
-		r = modify(veid, vcg.h_memory, (const char *const[]){ "memory.limit_in_bytes", lim },
+		r = modify(veid, vcg.h_memory, (const char *const[]){"memory.limit_in_bytes", lim},
 			   2);
 	} else {
 		/* memsw is RAM plus swap, and the kernel keeps memsw >= limit at every step. */
 		fmt_limit(memsw, sizeof(memsw),
-			  ram == VE_UNLIMITED || swap == VE_UNLIMITED || ram + swap < ram ?
-				  VE_UNLIMITED :
-				  ram + swap);
+			  ram == VE_UNLIMITED || swap == VE_UNLIMITED || ram + swap < ram
+			      ? VE_UNLIMITED
+			      : ram + swap);
 		r = modify(veid, vcg.h_memory,
-			   (const char *const[]){ "memory.limit_in_bytes", lim,
-						  "memory.memsw.limit_in_bytes", memsw },
+			   (const char *const[]){"memory.limit_in_bytes", lim,
+						 "memory.memsw.limit_in_bytes", memsw},
 			   4);
 		/* Raising: the limit can only grow once memsw has. */
 		if (r == -EINVAL)
 			r = modify(veid, vcg.h_memory,
-				   (const char *const[]){ "memory.memsw.limit_in_bytes", memsw,
-							  "memory.limit_in_bytes", lim },
+				   (const char *const[]){"memory.memsw.limit_in_bytes", memsw,
+							 "memory.limit_in_bytes", lim},
 				   4);
 	}
 	return r < 0 ? log_errno(r, "set memory limits of VE %u: %m", veid) : 0;
@@ -320,8 +321,8 @@ static int set_cpu(unsigned veid, const struct ve_res *res)
 	else
 		snprintf(quota, sizeof(quota), "-1");
 	r = modify(veid, vcg.h_cpu,
-		   (const char *const[]){ "cpu.shares", shares, "cpu.cfs_period_us", period,
-					  "cpu.cfs_quota_us", quota },
+		   (const char *const[]){"cpu.shares", shares, "cpu.cfs_period_us", period,
+					 "cpu.cfs_quota_us", quota},
 		   6);
 	return r < 0 ? log_errno(r, "set CPU limits of VE %u: %m", veid) : 0;
 }
@@ -340,7 +341,7 @@ static int set_cpuset(unsigned veid, const struct ve_res *res)
 		snprintf(cpus, sizeof(cpus), "%s", res->cpumask);
 	else if ((r = parent_cpuset("cpuset.cpus", cpus, sizeof(cpus))) < 0)
 		return log_errno(r, "read cpuset of '%s': %m", vcg.parent);
-	r = modify(veid, vcg.h_cpuset, (const char *const[]){ "cpuset.cpus", cpus }, 2);
+	r = modify(veid, vcg.h_cpuset, (const char *const[]){"cpuset.cpus", cpus}, 2);
 	return r < 0 ? log_errno(r, "set cpuset.cpus '%s' of VE %u: %m", cpus, veid) : 0;
 }
 
@@ -355,7 +356,7 @@ static int set_pids_blkio(unsigned veid, const struct ve_res *res)
 			snprintf(max, sizeof(max), "max");
 		else
 			snprintf(max, sizeof(max), "%" PRIu64, res->numproc.limit);
-		r = modify(veid, vcg.h_pids, (const char *const[]){ "pids.max", max }, 2);
+		r = modify(veid, vcg.h_pids, (const char *const[]){"pids.max", max}, 2);
 		if (r < 0)
 			return log_errno(r, "set pids.max of VE %u: %m", veid);
 	} else if (res->numproc.limit != VE_UNLIMITED) {
@@ -368,7 +369,7 @@ static int set_pids_blkio(unsigned veid, const struct ve_res *res)
 		return 0;
 	}
 	snprintf(weight, sizeof(weight), "%u", w);
-	r = modify(veid, vcg.h_blkio, (const char *const[]){ "blkio.bfq.weight", weight }, 2);
+	r = modify(veid, vcg.h_blkio, (const char *const[]){"blkio.bfq.weight", weight}, 2);
 	return r < 0 ? log_errno(r, "set blkio.bfq.weight of VE %u: %m", veid) : 0;
 }
 
@@ -460,14 +461,14 @@ static int v1_apply_devices(unsigned veid, const struct ve_sec *sec)
 		return -ENOMEM;
 	/* Deny everything first, then allow the list: a whitelist, as vzctl keeps it. */
 	r = modify(veid, vcg.h_devices,
-		   (const char *const[]){ "devices.deny", "a", "devices.allow", allow }, 4);
+		   (const char *const[]){"devices.deny", "a", "devices.allow", allow}, 4);
 	return r < 0 ? log_errno(r, "set device access of VE %u: %m", veid) : 0;
 }
 
 static int v1_delegate(unsigned veid, uid_t uid, gid_t gid)
 {
-	static const char *const files[] = { "", "cgroup.procs", "tasks", "cgroup.clone_children",
-					     "notify_on_release" };
+	static const char *const files[] = {"", "cgroup.procs", "tasks", "cgroup.clone_children",
+					    "notify_on_release"};
 	char path[PATH_MAX];
 
 	/* Only name=systemd is mounted writable in the VE: its init builds its tree there. */
@@ -481,7 +482,6 @@ static int v1_delegate(unsigned veid, uid_t uid, gid_t gid)
 	}
 	return 0;
 }
-
 
 static int v1_attach(unsigned veid, pid_t pid)
 {
@@ -590,8 +590,8 @@ static int v1_kill_all(unsigned veid, unsigned timeout_ms)
 		if (n == 0)
 			return 0;
 		if (ve_now_usec() >= deadline)
-			return log_errno(-ETIMEDOUT, "%zu processes of VE %u survive SIGKILL: %m", n,
-					 veid);
+			return log_errno(-ETIMEDOUT, "%zu processes of VE %u survive SIGKILL: %m",
+					 n, veid);
 		usleep(2000);
 	}
 }
@@ -638,8 +638,8 @@ static void read_opt(int h, unsigned veid, const char *file, uint64_t *ret)
 {
 	char dir[PATH_MAX];
 
-	if (h >= 0 && vcg_read_u64(vcg_path(dir, sizeof(dir), vcg.hier[h].mnt, veid, NULL), file,
-				   ret) < 0)
+	if (h >= 0 &&
+	    vcg_read_u64(vcg_path(dir, sizeof(dir), vcg.hier[h].mnt, veid, NULL), file, ret) < 0)
 		*ret = 0;
 }
 
@@ -678,10 +678,9 @@ static int set_io_limit(unsigned veid, dev_t dev, uint64_t bps, uint64_t iops)
 	snprintf(b, sizeof(b), "%u:%u %" PRIu64, major(dev), minor(dev), bps);
 	snprintf(o, sizeof(o), "%u:%u %" PRIu64, major(dev), minor(dev), iops);
 	r = modify(veid, vcg.h_blkio,
-		   (const char *const[]){ "blkio.throttle.read_bps_device", b,
-					  "blkio.throttle.write_bps_device", b,
-					  "blkio.throttle.read_iops_device", o,
-					  "blkio.throttle.write_iops_device", o },
+		   (const char *const[]){
+		       "blkio.throttle.read_bps_device", b, "blkio.throttle.write_bps_device", b,
+		       "blkio.throttle.read_iops_device", o, "blkio.throttle.write_iops_device", o},
 		   8);
 	return r < 0 ? log_errno(r, "set I/O limits of VE %u: %m", veid) : 0;
 }
@@ -744,19 +743,19 @@ static int v1_mount_in_ve(const char *root)
 }
 
 const struct cgroup_ops vcg_v1_ops = {
-	.name = "v1",
-	.detect = v1_detect,
-	.create_parent = v1_create_parent,
-	.create = v1_create,
-	.apply_res = v1_apply_res,
-	.apply_devices = v1_apply_devices,
-	.delegate = v1_delegate,
-	.attach = v1_attach,
-	.pids = v1_pids,
-	.kill_all = v1_kill_all,
-	.freeze = v1_freeze,
-	.destroy = v1_destroy,
-	.stats = v1_stats,
-	.mount_in_ve = v1_mount_in_ve,
-	.set_io_limit = set_io_limit,
+    .name = "v1",
+    .detect = v1_detect,
+    .create_parent = v1_create_parent,
+    .create = v1_create,
+    .apply_res = v1_apply_res,
+    .apply_devices = v1_apply_devices,
+    .delegate = v1_delegate,
+    .attach = v1_attach,
+    .pids = v1_pids,
+    .kill_all = v1_kill_all,
+    .freeze = v1_freeze,
+    .destroy = v1_destroy,
+    .stats = v1_stats,
+    .mount_in_ve = v1_mount_in_ve,
+    .set_io_limit = set_io_limit,
 };

@@ -149,11 +149,11 @@ static int set_memory(unsigned veid, const struct ve_res *res)
 	/* Unlike v1's memsw, memory.swap.max counts swap alone. */
 	if (ve_file_exists(veid, "memory.swap.max"))
 		r = vcg_modify(veid, "memory",
-			       (const char *const[]){ "memory.max", max, "memory.swap.max", swap },
+			       (const char *const[]){"memory.max", max, "memory.swap.max", swap},
 			       4);
 	else {
 		log_debug("no memory.swap.max (swap accounting off), ignoring the swap limit");
-		r = vcg_modify(veid, "memory", (const char *const[]){ "memory.max", max }, 2);
+		r = vcg_modify(veid, "memory", (const char *const[]){"memory.max", max}, 2);
 	}
 	return r < 0 ? log_errno(r, "set memory limits of VE %u: %m", veid) : 0;
 }
@@ -172,7 +172,7 @@ static int set_cpu(unsigned veid, const struct ve_res *res)
 		else
 			snprintf(max, sizeof(max), "max %llu", VCG_CPU_PERIOD_US);
 		r = vcg_modify(veid, "cpu",
-			       (const char *const[]){ "cpu.weight", weight, "cpu.max", max }, 4);
+			       (const char *const[]){"cpu.weight", weight, "cpu.max", max}, 4);
 		if (r < 0)
 			return log_errno(r, "set CPU limits of VE %u: %m", veid);
 	} else {
@@ -184,7 +184,7 @@ static int set_cpu(unsigned veid, const struct ve_res *res)
 		return 0;
 	}
 	if (res->cpumask)
-		r = vcg_modify(veid, "cpuset", (const char *const[]){ "cpuset.cpus", res->cpumask },
+		r = vcg_modify(veid, "cpuset", (const char *const[]){"cpuset.cpus", res->cpumask},
 			       2);
 	else
 		/* Empty means the parent's CPUs; libcgroup skips writing empty values. */
@@ -201,7 +201,7 @@ static int set_pids_io(unsigned veid, const struct ve_res *res)
 
 	if (v2_has("pids")) {
 		fmt_max(max, sizeof(max), res->numproc.limit);
-		r = vcg_modify(veid, "pids", (const char *const[]){ "pids.max", max }, 2);
+		r = vcg_modify(veid, "pids", (const char *const[]){"pids.max", max}, 2);
 		if (r < 0)
 			return log_errno(r, "set pids.max of VE %u: %m", veid);
 	} else if (res->numproc.limit != VE_UNLIMITED) {
@@ -214,7 +214,7 @@ static int set_pids_io(unsigned veid, const struct ve_res *res)
 		return 0;
 	}
 	snprintf(weight, sizeof(weight), "default %u", w);
-	r = vcg_modify(veid, "io", (const char *const[]){ "io.bfq.weight", weight }, 2);
+	r = vcg_modify(veid, "io", (const char *const[]){"io.bfq.weight", weight}, 2);
 	return r < 0 ? log_errno(r, "set io.bfq.weight of VE %u: %m", veid) : 0;
 }
 
@@ -262,6 +262,23 @@ static int v2_delegate(unsigned veid, uid_t uid, gid_t gid)
 	return 0;
 }
 
+/*
+ * Once the VE's init has enabled controllers below its cgroup, that cgroup may hold no process
+ * ("no internal processes"), so a process joining later (vzctl exec/enter) goes to a leaf of
+ * its own, as lxc-attach does. Written directly: libcgroup would enable controllers in the
+ * VE's subtree_control, which belongs to the VE.
+ */
+static int attach_leaf(unsigned veid, pid_t pid)
+{
+	char dir[PATH_MAX], buf[32];
+
+	vcg_path(dir, sizeof(dir), VCG_ROOT, veid, ".vzctl");
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return neg_errno();
+	snprintf(buf, sizeof(buf), "%d", pid);
+	return vcg_write(dir, "cgroup.procs", buf);
+}
+
 static int v2_attach(unsigned veid, pid_t pid)
 {
 	_cleanup_(vcg_cgroup_freep) struct cgroup *cg = NULL;
@@ -274,6 +291,8 @@ static int v2_attach(unsigned veid, pid_t pid)
 	if (!cg || !cgroup_add_controller(cg, vcg.v2_ctrl[0]))
 		return -ENOMEM;
 	r = vcg_errno(cgroup_attach_task_pid(cg, pid));
+	if (r == -EBUSY)
+		r = attach_leaf(veid, pid);
 	return r < 0 ? log_errno(r, "move %d into cgroup '%s': %m", pid, rel) : 0;
 }
 
@@ -342,7 +361,8 @@ static int v2_kill_all(unsigned veid, unsigned timeout_ms)
 		if (r != -ETIMEDOUT)
 			return log_errno(r, "wait for VE %u to empty: %m", veid);
 		if (ve_now_usec() >= deadline)
-			return log_errno(-ETIMEDOUT, "processes of VE %u survive SIGKILL: %m", veid);
+			return log_errno(-ETIMEDOUT, "processes of VE %u survive SIGKILL: %m",
+					 veid);
 	}
 }
 
@@ -421,7 +441,7 @@ static int v2_set_io_limit(unsigned veid, dev_t dev, uint64_t bps, uint64_t iops
 		snprintf(o, sizeof(o), "max");
 	snprintf(line, sizeof(line), "%u:%u rbps=%s wbps=%s riops=%s wiops=%s", major(dev),
 		 minor(dev), b, b, o, o);
-	r = vcg_modify(veid, "io", (const char *const[]){ "io.max", line }, 2);
+	r = vcg_modify(veid, "io", (const char *const[]){"io.max", line}, 2);
 	return r < 0 ? log_errno(r, "set io.max '%s' of VE %u: %m", line, veid) : 0;
 }
 
@@ -441,19 +461,19 @@ static int v2_mount_in_ve(const char *root)
 }
 
 const struct cgroup_ops vcg_v2_ops = {
-	.name = "v2",
-	.detect = v2_detect,
-	.create_parent = v2_create_parent,
-	.create = v2_create,
-	.apply_res = v2_apply_res,
-	.apply_devices = v2_apply_devices,
-	.delegate = v2_delegate,
-	.attach = v2_attach,
-	.pids = v2_pids,
-	.kill_all = v2_kill_all,
-	.freeze = v2_freeze,
-	.destroy = v2_destroy,
-	.stats = v2_stats,
-	.mount_in_ve = v2_mount_in_ve,
-	.set_io_limit = v2_set_io_limit,
+    .name = "v2",
+    .detect = v2_detect,
+    .create_parent = v2_create_parent,
+    .create = v2_create,
+    .apply_res = v2_apply_res,
+    .apply_devices = v2_apply_devices,
+    .delegate = v2_delegate,
+    .attach = v2_attach,
+    .pids = v2_pids,
+    .kill_all = v2_kill_all,
+    .freeze = v2_freeze,
+    .destroy = v2_destroy,
+    .stats = v2_stats,
+    .mount_in_ve = v2_mount_in_ve,
+    .set_io_limit = v2_set_io_limit,
 };

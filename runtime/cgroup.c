@@ -249,10 +249,9 @@ static int collect_one(const char *dir, void *data)
 	return 0;
 }
 
-int vcg_collect_procs(const char *mnt, const char *ctl, unsigned veid, pid_t **ret,
-		      size_t *ret_n)
+int vcg_collect_procs(const char *mnt, const char *ctl, unsigned veid, pid_t **ret, size_t *ret_n)
 {
-	struct procs_ctx c = { .mnt_len = strlen(mnt), .ctl = ctl };
+	struct procs_ctx c = {.mnt_len = strlen(mnt), .ctl = ctl};
 	char dir[PATH_MAX];
 	int r;
 
@@ -326,8 +325,7 @@ int vcg_open_dir_nofollow(const char *root, const char *rel)
 	return fd;
 }
 
-int vcg_mount_fd(const char *src, int fd, const char *fstype, unsigned long flags,
-		 const char *data)
+int vcg_mount_fd(const char *src, int fd, const char *fstype, unsigned long flags, const char *data)
 {
 	char target[64];
 

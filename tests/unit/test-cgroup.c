@@ -78,10 +78,10 @@ static void test_ioprio_to_weight(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cpuunits_to_shares),
-		cmocka_unit_test(test_cpuunits_to_weight),
-		cmocka_unit_test(test_cpu_quota),
-		cmocka_unit_test(test_ioprio_to_weight),
+	    cmocka_unit_test(test_cpuunits_to_shares),
+	    cmocka_unit_test(test_cpuunits_to_weight),
+	    cmocka_unit_test(test_cpu_quota),
+	    cmocka_unit_test(test_ioprio_to_weight),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
