@@ -3,7 +3,7 @@
 # silent when everything is present.
 set -e
 PKGS="build-essential pkg-config libseccomp-dev libcap-dev libnl-3-dev libnl-route-3-dev
-libcgroup-dev libjansson-dev libcmocka-dev busybox-static iproute2 debootstrap"
+libcgroup-dev libjansson-dev libcmocka-dev busybox-static iproute2 iputils-ping debootstrap"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
@@ -16,4 +16,7 @@ fi
 echo "vzkit: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq >/dev/null
-apt-get install -y -qq --no-install-recommends $missing >/dev/null
+apt-get install -y -qq --no-install-recommends $missing >/dev/null 2>&1 || {
+	echo "vzkit: apt-get install$missing failed" >&2
+	exit 1
+}
