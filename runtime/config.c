@@ -406,6 +406,8 @@ static bool has_word(const char *list, const char *word)
 {
 	size_t len = strlen(word);
 
+	if (len == 0) /* strstr would find "" at the same place forever */
+		return false;
 	for (const char *p = list; (p = strstr(p, word)); p += len) {
 		bool start = p == list || p[-1] == ' ' || p[-1] == '\t';
 		bool end = p[len] == '\0' || p[len] == ' ' || p[len] == '\t';
