@@ -46,6 +46,12 @@ int ct_exec(const struct ve_config *c, const struct ve_exec_opts *o, int *ret_st
 /* Runs "/bin/sh -c script" inside with env; output passes through to vzctl's stdout/stderr. */
 int ct_run_script(const struct ve_config *c, const char *script, char **env, int *ret_status);
 
+/* ct/pty.c: inside the VE, makes a pty, sends its master over sock and takes the slave as
+ * controlling terminal and stdio; -1 on failure. */
+int ct_pty_open_inside(int sock);
+/* On the host: receives the master and relays it to in/out until the VE side closes. */
+int ct_pty_relay(int sock, int in, int out);
+
 /* ct/start.c, ct/stop.c */
 int ct_start(struct ve_config *c, const struct ve_start_opts *o);
 int ct_stop(struct ve_config *c, const struct ve_stop_opts *o);

@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -32,6 +33,7 @@
 
 struct exec_pipes {
 	int in[2], out[2], err[2], status[2];
+	int sock[2]; /* enter: carries the pty master out of the VE */
 };
 
 static void close_pair(int p[2])
@@ -49,16 +51,21 @@ static void exec_command(const struct ve_config *c, const struct ve_exec_opts *o
 {
 	int null = -1;
 
-	if (o->stdin_fd < 0)
-		null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (dup2(o->stdin_fd < 0 ? null : p->in[0], 0) < 0 || dup2(p->out[1], 1) < 0 ||
-	    dup2(p->err[1], 2) < 0)
-		_exit(126);
+	if (o->pty) {
+		if (ct_pty_open_inside(p->sock[1]) < 0)
+			_exit(126);
+	} else {
+		if (o->stdin_fd < 0)
+			null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (dup2(o->stdin_fd < 0 ? null : p->in[0], 0) < 0 || dup2(p->out[1], 1) < 0 ||
+		    dup2(p->err[1], 2) < 0)
+			_exit(126);
+		setsid();
+	}
 	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
 		_exit(126);
 	if (chdir("/root") < 0 && chdir("/") < 0)
 		_exit(126);
-	setsid();
 	/* The filter first: loading it needs CAP_SYS_ADMIN, which the VE may lack. */
 	if (ve_seccomp_apply(&c->sec) < 0 || ve_caps_apply(&c->sec) < 0)
 		_exit(126);
@@ -92,6 +99,7 @@ static void exec_helper(const struct ve_config *c, const struct ve_exec_opts *o,
 	close_pair(p->in);
 	close_pair(p->out);
 	close_pair(p->err);
+	close_pair(p->sock);
 	close(p->status[0]);
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
@@ -151,13 +159,15 @@ static void relay(const struct ve_exec_opts *o, struct exec_pipes *p)
 
 static int open_pipes(struct exec_pipes *p)
 {
-	int *all[] = {p->in, p->out, p->err, p->status};
+	int *all[] = {p->in, p->out, p->err, p->status, p->sock};
 
 	for (size_t i = 0; i < ARRAY_SIZE(all); i++)
 		all[i][0] = all[i][1] = -1;
-	for (size_t i = 0; i < ARRAY_SIZE(all); i++)
+	for (size_t i = 0; i + 1 < ARRAY_SIZE(all); i++)
 		if (pipe2(all[i], O_CLOEXEC) < 0)
 			return neg_errno();
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p->sock) < 0)
+		return neg_errno();
 	return 0;
 }
 
@@ -167,6 +177,7 @@ static void close_pipes(struct exec_pipes *p)
 	close_pair(p->out);
 	close_pair(p->err);
 	close_pair(p->status);
+	close_pair(p->sock);
 }
 
 int ct_exec(const struct ve_config *c, const struct ve_exec_opts *o, int *ret_status)
@@ -211,9 +222,17 @@ int ct_exec(const struct ve_config *c, const struct ve_exec_opts *o, int *ret_st
 	close(p.err[1]);
 	close(p.status[1]);
 	p.out[1] = p.err[1] = p.status[1] = -1;
-	if (o->stdin_fd < 0)
+	close(p.sock[1]);
+	p.sock[1] = -1;
+	if (o->stdin_fd < 0 || o->pty)
 		close_pair(p.in);
-	relay(o, &p);
+	if (o->pty) {
+		close_pair(p.out);
+		close_pair(p.err);
+		ct_pty_relay(p.sock[0], o->stdin_fd, o->stdout_fd);
+	} else {
+		relay(o, &p);
+	}
 	r = read(p.status[0], &status, sizeof(status)) == sizeof(status) ? 0 : -ECHILD;
 	while (waitpid(helper, &hst, 0) < 0 && errno == EINTR)
 		;

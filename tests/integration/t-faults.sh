@@ -1,0 +1,64 @@
+#!/bin/bash
+# Races and crashes: two starts of one VE, a vzctl killed in the middle of start, and the next
+# command cleaning up after it. Nothing may be left behind.
+. "$(dirname "$0")/../lib.sh"
+need_root
+setup_tree
+"$VZCTL" create 201 >/dev/null
+
+# Two racing starts: exactly one wins; the other is refused as locked (9) or running (32).
+"$VZCTL" start 201 >"$T_DIR/a" 2>&1 &
+a=$!
+"$VZCTL" start 201 >"$T_DIR/b" 2>&1 &
+b=$!
+wait $a; ra=$?
+wait $b; rb=$?
+wins=0
+for rc in $ra $rb; do [ "$rc" = 0 ] && wins=$((wins + 1)); done
+expect_eq "two racing starts: exactly one succeeds ($ra, $rb)" "$wins" 1
+check "the loser is refused as locked or running" \
+	sh -c "[ $ra = 9 ] || [ $ra = 32 ] || [ $rb = 9 ] || [ $rb = 32 ]"
+expect_eq "one init runs" "$(ls -1 /proc/$(ve_init_pid 201)/ns >/dev/null 2>&1 && echo 1)" 1
+
+# --wait-lock waits for the holder instead of failing.
+flock "$T_DIR/lock/201.lck" sleep 0.5 &
+sleep 0.1
+expect_rc 9 "a locked VE refuses at once" "$VZCTL" stop 201
+expect_rc 0 "--wait-lock waits for the lock" "$VZCTL" --wait-lock stop 201
+wait
+
+# Other VEs are not blocked by one VE's lock.
+"$VZCTL" create 202 >/dev/null
+flock "$T_DIR/lock/201.lck" sleep 1 &
+expect_rc 0 "a lock on one VE does not block another" "$VZCTL" start 202
+"$VZCTL" stop 202 --fast >/dev/null
+wait
+
+# vzctl killed at each step of start: the next stop or destroy removes what it left.
+cg=$(ve_cgroup_dir memory 201)
+for step in state mount cgroup spawn net exec; do
+	VZ_FAULT_STEP=start:$step "$VZCTL" start 201 >/dev/null 2>&1
+	rc=$?
+	expect_eq "vzctl dies at start step '$step'" "$rc" 137
+	expect_rc 0 "stop after a crash at '$step' cleans up" "$VZCTL" stop 201
+	check "no cgroup left after '$step'" test ! -d "$cg"
+	check "no mount left after '$step'" sh -c "! grep -q ' $T_DIR/root/201 ' /proc/self/mountinfo"
+	check "no pid file left after '$step'" test ! -e "$T_DIR/run/201.pid"
+	expect_eq "status after '$step'" "$("$VZCTL" status 201)" "CTID 201 exist unmounted down"
+done
+VZ_FAULT_STEP=start:net "$VZCTL" start 201 >/dev/null 2>&1
+expect_rc 0 "destroy after a crash mid-start" "$VZCTL" destroy 201
+check "destroy leaves no cgroup" test ! -d "$cg"
+check "destroy leaves no private area" test ! -e "$T_DIR/private/201"
+
+# A start that fails (init cannot be executed) undoes everything.
+"$VZCTL" create 203 >/dev/null
+"$VZCTL" mount 203 >/dev/null
+mv "$T_DIR/root/203/sbin/init" "$T_DIR/root/203/sbin/init.off"
+"$VZCTL" umount 203 >/dev/null
+expect_rc 7 "start with a broken init fails" "$VZCTL" start 203
+check "... saying why" grep -q 'exec /sbin/init' "$T_DIR/rc.out"
+check "... leaving no cgroup" test ! -d "$(ve_cgroup_dir memory 203)"
+check "... no mount" sh -c "! grep -q ' $T_DIR/root/203 ' /proc/self/mountinfo"
+expect_eq "... and the VE down" "$("$VZCTL" status 203)" "CTID 203 exist unmounted down"
+t_finish
