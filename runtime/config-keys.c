@@ -208,10 +208,10 @@ static char *format_devices(const struct ve_config *c)
 static int parse_features(struct ve_config *c, const char *v)
 {
 	_cleanup_strv_ char **w = ve_strv_split(v, " \t");
+	bool nesting = false;
 
 	if (!w)
 		return -ENOMEM;
-	c->sec.nesting = false;
 	for (char **p = w; *p; p++) {
 		char *colon = strchr(*p, ':');
 		bool b;
@@ -220,10 +220,11 @@ static int parse_features(struct ve_config *c, const char *v)
 			return -EINVAL;
 		*colon = '\0';
 		if (!strcmp(*p, "nesting"))
-			c->sec.nesting = b;
+			nesting = b;
 		else
 			return -EINVAL;
 	}
+	c->sec.nesting = nesting;
 	return 0;
 }
 
