@@ -235,8 +235,10 @@ static int opt_netif_add(struct ve_config *c, const char *opt, const char *v)
 	f = calloc(6, sizeof(char *));
 	if (!f)
 		return -ENOMEM;
-	while (n < 5) {
+	for (;;) {
 		size_t len = strcspn(p, ",");
+		if (n == 5)
+			return -EINVAL; /* a sixth field */
 		if (!(f[n] = strndup(p, len)))
 			return -ENOMEM;
 		fields[n] = *f[n] ? f[n] : NULL;
@@ -245,7 +247,7 @@ static int opt_netif_add(struct ve_config *c, const char *opt, const char *v)
 			break;
 		p += len + 1;
 	}
-	if (strchr(p, ',') || !fields[0] || !ifname_valid(fields[0]) ||
+	if (!fields[0] || !ifname_valid(fields[0]) ||
 	    (fields[1] && !mac_valid(fields[1])) || (fields[2] && !ifname_valid(fields[2])) ||
 	    (fields[3] && !mac_valid(fields[3])) || (fields[4] && !ifname_valid(fields[4])))
 		return -EINVAL;
