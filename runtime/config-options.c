@@ -213,13 +213,14 @@ static bool ifname_valid(const char *s)
 
 static bool mac_valid(const char *s)
 {
-	unsigned b[6];
-	char tail;
-
-	return strlen(s) == 17 &&
-	       sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
-		      &tail) == 6 &&
-	       !(b[0] & 1); /* multicast addresses cannot be an interface's own */
+	/* Checked by hand: sscanf's %2x takes " 0", "+0", "-5" and "0x" as bytes. */
+	if (strlen(s) != 17)
+		return false;
+	for (int i = 0; i < 17; i++)
+		if (i % 3 == 2 ? s[i] != ':' : !isxdigit((unsigned char)s[i]))
+			return false;
+	/* multicast addresses cannot be an interface's own */
+	return !((isdigit((unsigned char)s[1]) ? s[1] - '0' : (s[1] | 0x20) - 'a' + 10) & 1);
 }
 
 /* --netif_add ifname[,mac,host_ifname,host_mac,bridge] */
