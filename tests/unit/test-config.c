@@ -1,0 +1,1101 @@
+/*
+ * Config: KEY="value" parsing and writing, value conversions, vz.conf loading, the vzctl set
+ * options, atomic saving and finding VEs in a temporary confdir.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "runtime/config-internal.h"
+#include "runtime/config.h"
+#include "runtime/util.h"
+
+/* stderr capture: the logger writes "path:N: reason" there. */
+static int saved_stderr = -1;
+static FILE *capture_file;
+
+static void capture_begin(void)
+{
+	capture_file = tmpfile();
+	assert_non_null(capture_file);
+	fflush(stderr);
+	saved_stderr = dup(STDERR_FILENO);
+	assert_true(saved_stderr >= 0);
+	assert_true(dup2(fileno(capture_file), STDERR_FILENO) >= 0);
+}
+
+/* Ends the capture and returns what was written (caller frees). */
+static char *capture_end(void)
+{
+	char *buf;
+	long len;
+
+	fflush(stderr);
+	assert_true(dup2(saved_stderr, STDERR_FILENO) >= 0);
+	close(saved_stderr);
+	saved_stderr = -1;
+	len = lseek(fileno(capture_file), 0, SEEK_END);
+	assert_true(len >= 0);
+	buf = calloc(1, len + 1);
+	assert_non_null(buf);
+	assert_int_equal(pread(fileno(capture_file), buf, len, 0), len);
+	fclose(capture_file);
+	capture_file = NULL;
+	return buf;
+}
+
+static struct ve_config *parse_ok(const char *text)
+{
+	struct ve_config *c = NULL;
+
+	assert_int_equal(ve_config_parse(NULL, 101, "101.conf", text, &c), 0);
+	assert_non_null(c);
+	return c;
+}
+
+static void assert_format(struct ve_config *c, const char *want)
+{
+	char *s = ve_config_format(c);
+
+	assert_non_null(s);
+	assert_string_equal(s, want);
+	free(s);
+}
+
+/* --- file parsing and writing --- */
+
+static const char sample[] = "# vzkit sample\n"
+			     "\n"
+			     "   # indented comment\n"
+			     "ONBOOT=\"yes\"\n"
+			     "UNKNOWN_KEY=\"kept as is\"   # with a comment\n"
+			     "PHYSPAGES=\"0:262144\"\n"
+			     "HOSTNAME=ve101.example.com\n"
+			     "NAME='web'\n"
+			     "\t DESCRIPTION=\"two words\"# tight comment\n"
+			     "EMPTY=\n"
+			     "\n"
+			     "IP_ADDRESS=\"10.0.0.1 fe80::1/64\"\n"
+			     "# trailing comment\n";
+
+static void test_roundtrip_unchanged(void **state)
+{
+	struct ve_config *c = parse_ok(sample);
+
+	assert_true(c->onboot);
+	assert_string_equal(c->net.hostname, "ve101.example.com");
+	assert_string_equal(c->name, "web");
+	assert_string_equal(c->description, "two words");
+	assert_int_equal(c->res.physpages.barrier, 0);
+	assert_int_equal(c->res.physpages.limit, 262144 * VE_PAGE_SIZE);
+	assert_string_equal(c->net.ip_addresses[0], "10.0.0.1");
+	assert_string_equal(c->net.ip_addresses[1], "fe80::1/64");
+	assert_null(c->net.ip_addresses[2]);
+	assert_int_equal(c->changed, 0);
+	assert_format(c, sample);
+	ve_config_free(c);
+
+	/* A missing final newline is the only thing the writer adds. */
+	c = parse_ok("A=1\n\n#x");
+	assert_format(c, "A=1\n\n#x\n");
+	ve_config_free(c);
+	c = parse_ok("");
+	assert_format(c, "");
+	ve_config_free(c);
+}
+
+static void test_change_one_line(void **state)
+{
+	struct ve_config *c = parse_ok(sample);
+	char *want;
+
+	assert_int_equal(ve_config_set_option(c, "hostname", "other.example.org"), 0);
+	assert_true(c->changed & VE_CHANGED_HOSTNAME);
+	want = strdup(sample);
+	assert_non_null(want);
+	/* Only the HOSTNAME line changes, in place, and gets quoted. */
+	{
+		char *p = strstr(want, "HOSTNAME=ve101.example.com\n");
+		char *out;
+
+		assert_non_null(p);
+		*p = '\0';
+		out = ve_strdup_printf("%sHOSTNAME=\"other.example.org\"\n%s", want,
+				       p + strlen("HOSTNAME=ve101.example.com\n"));
+		free(want);
+		want = out;
+	}
+	assert_format(c, want);
+	free(want);
+
+	/* A key the file does not have goes at the end. */
+	assert_int_equal(ve_config_set_option(c, "onboot", "no"), 0);
+	assert_int_equal(ve_config_set_option(c, "cpuunits", "2000"), 0);
+	{
+		char *s = ve_config_format(c);
+		size_t len;
+
+		assert_non_null(s);
+		assert_non_null(strstr(s, "ONBOOT=\"no\"\nUNKNOWN_KEY="));
+		const char *tail = "# trailing comment\nCPUUNITS=\"2000\"\n";
+
+		len = strlen(s);
+		assert_true(len > strlen(tail));
+		assert_string_equal(s + len - strlen(tail), tail);
+		free(s);
+	}
+	ve_config_free(c);
+}
+
+static void test_duplicate_key(void **state)
+{
+	const char *text = "HOSTNAME=\"first\"\nA=1\nHOSTNAME=\"second\"\nB=2\n";
+	struct ve_config *c = parse_ok(text);
+
+	assert_string_equal(c->net.hostname, "second");
+	/* Unchanged: byte for byte, duplicates included. */
+	assert_format(c, text);
+	/* Once the key is written, the earlier occurrence goes; the last keeps its place. */
+	ve_config_mark(c, "HOSTNAME");
+	assert_format(c, "A=1\nHOSTNAME=\"second\"\nB=2\n");
+	ve_config_free(c);
+}
+
+static void test_quoting_styles(void **state)
+{
+	struct ve_config *c = parse_ok("HOSTNAME=plain # comment\n"
+				       "NAME='single'\n"
+				       "DESCRIPTION='has \"double\" quotes'\n"
+				       "OSTEMPLATE=\"has 'single' # not a comment\"\n"
+				       "CPUMASK=\"\"\n"
+				       "NAMESERVER=\"8.8.8.8\t1.1.1.1\"\n");
+
+	assert_string_equal(c->net.hostname, "plain");
+	assert_string_equal(c->name, "single");
+	assert_string_equal(c->description, "has \"double\" quotes");
+	assert_string_equal(c->fs.ostemplate, "has 'single' # not a comment");
+	assert_null(c->res.cpumask);
+	assert_string_equal(c->net.nameservers[0], "8.8.8.8");
+	assert_string_equal(c->net.nameservers[1], "1.1.1.1");
+	assert_null(c->net.nameservers[2]);
+	ve_config_free(c);
+}
+
+static void expect_malformed(const char *text, const char *where, const char *reason)
+{
+	struct ve_config *c = NULL;
+	char *err;
+	int r;
+
+	capture_begin();
+	r = ve_config_parse(NULL, 101, "/etc/vz/conf/101.conf", text, &c);
+	err = capture_end();
+	assert_int_equal(r, -EINVAL);
+	assert_null(c);
+	if (!strstr(err, where) || !strstr(err, reason))
+		fail_msg("for %s: want '%s' and '%s' in stderr, got '%s'", text, where, reason, err);
+	free(err);
+}
+
+static void test_malformed(void **state)
+{
+	expect_malformed("A=1\nno equals sign\n", "/etc/vz/conf/101.conf:2:", "KEY=");
+	expect_malformed("#\n\nlower=1\n", "101.conf:3:", "invalid key name");
+	expect_malformed("1ABC=1\n", "101.conf:1:", "invalid key name");
+	expect_malformed("A B=1\n", "101.conf:1:", "invalid key name");
+	expect_malformed("=1\n", "101.conf:1:", "invalid key name");
+	expect_malformed("A=\"open\nB=1\n", "101.conf:1:", "unterminated quote");
+	expect_malformed("A='open\n", "101.conf:1:", "unterminated quote");
+	expect_malformed("A=1\nB=\"x\"y\n", "101.conf:2:", "junk after closing quote");
+	expect_malformed("A=\"x\" y\n", "101.conf:1:", "junk after closing quote");
+	expect_malformed("A=two words\n", "101.conf:1:", "spaces");
+	/* A value a known key rejects also names file and line. */
+	expect_malformed("A=1\nONBOOT=\"maybe\"\n", "101.conf:2:", "ONBOOT");
+	expect_malformed("PHYSPAGES=\"2:1\"\n", "101.conf:1:", "PHYSPAGES");
+	expect_malformed("IP_ADDRESS=\"10.0.0.300\"\n", "101.conf:1:", "IP_ADDRESS");
+	expect_malformed("NETIF=\"mac=00:11:22:33:44:55\"\n", "101.conf:1:", "NETIF");
+	expect_malformed("DEVICES=\"c:1:3\"\n", "101.conf:1:", "DEVICES");
+	expect_malformed("CAPABILITY=\"sys_time\"\n", "101.conf:1:", "CAPABILITY");
+}
+
+/* --- value conversions --- */
+
+static void expect_size(const char *s, uint64_t unit, int want_r, uint64_t want)
+{
+	uint64_t v = 12345;
+	int r = ve_parse_size(s, unit, &v);
+
+	if (r != want_r)
+		fail_msg("ve_parse_size(\"%s\", %llu) = %d, want %d", s, (unsigned long long)unit, r,
+			 want_r);
+	if (r == 0 && v != want)
+		fail_msg("ve_parse_size(\"%s\") = %llu, want %llu", s, (unsigned long long)v,
+			 (unsigned long long)want);
+	if (r < 0)
+		assert_int_equal(v, 12345);
+}
+
+static void test_parse_size(void **state)
+{
+	expect_size("512M", 1, 0, 512ULL << 20);
+	expect_size("512m", 4096, 0, 512ULL << 20);
+	expect_size("1g", 1, 0, 1ULL << 30);
+	expect_size("1G", 1, 0, 1ULL << 30);
+	expect_size("2T", 1, 0, 2ULL << 40);
+	expect_size("1P", 1, 0, 1ULL << 50);
+	expect_size("10K", 1, 0, 10240);
+	expect_size("10KB", 1, 0, 10240);
+	expect_size("10kb", 1, 0, 10240);
+	expect_size("100", 4096, 0, 409600);
+	expect_size("100", 1, 0, 100);
+	expect_size("0", 4096, 0, 0);
+	expect_size("unlimited", 4096, 0, VE_UNLIMITED);
+	expect_size("UNLIMITED", 1, 0, VE_UNLIMITED);
+	expect_size("9223372036854775807", 4096, 0, VE_UNLIMITED);
+	expect_size("18446744073709551615", 1, 0, UINT64_MAX);
+	expect_size("18446744073709551616", 1, -ERANGE, 0);
+	expect_size("4503599627370496", 4096, -ERANGE, 0);
+	expect_size("16384P", 1, -ERANGE, 0);
+	expect_size("99999999999999999999G", 1, -ERANGE, 0);
+	expect_size("", 1, -EINVAL, 0);
+	expect_size("M", 1, -EINVAL, 0);
+	expect_size("-1", 1, -EINVAL, 0);
+	expect_size("+1", 1, -EINVAL, 0);
+	expect_size(" 1", 1, -EINVAL, 0);
+	expect_size("1 ", 1, -EINVAL, 0);
+	expect_size("1X", 1, -EINVAL, 0);
+	expect_size("1MX", 1, -EINVAL, 0);
+	expect_size("1KBB", 1, -EINVAL, 0);
+	expect_size("1.5G", 1, -EINVAL, 0);
+	expect_size("0x10", 1, -EINVAL, 0);
+	expect_size("junk", 1, -EINVAL, 0);
+	expect_size("unlimitedX", 1, -EINVAL, 0);
+	assert_int_equal(ve_parse_size(NULL, 1, &(uint64_t){0}), -EINVAL);
+}
+
+static void test_parse_barlim(void **state)
+{
+	struct ve_barlim bl = {7, 7};
+
+	assert_int_equal(ve_parse_barlim("1:2", 1, &bl), 0);
+	assert_int_equal(bl.barrier, 1);
+	assert_int_equal(bl.limit, 2);
+	assert_int_equal(ve_parse_barlim("1:2", 4096, &bl), 0);
+	assert_int_equal(bl.barrier, 4096);
+	assert_int_equal(bl.limit, 8192);
+	assert_int_equal(ve_parse_barlim("5", 1, &bl), 0);
+	assert_int_equal(bl.barrier, 5);
+	assert_int_equal(bl.limit, 5);
+	assert_int_equal(ve_parse_barlim("0:unlimited", 4096, &bl), 0);
+	assert_int_equal(bl.barrier, 0);
+	assert_true(bl.limit == VE_UNLIMITED);
+	assert_int_equal(ve_parse_barlim("1G:2G", 1024, &bl), 0);
+	assert_int_equal(bl.barrier, 1ULL << 30);
+	assert_int_equal(bl.limit, 2ULL << 30);
+	assert_int_equal(ve_parse_barlim("3:3", 1, &bl), 0);
+
+	bl.barrier = bl.limit = 7;
+	assert_int_equal(ve_parse_barlim("2:1", 1, &bl), -ERANGE);
+	assert_int_equal(ve_parse_barlim("unlimited:1", 1, &bl), -ERANGE);
+	assert_int_equal(ve_parse_barlim("1:", 1, &bl), -EINVAL);
+	assert_int_equal(ve_parse_barlim(":1", 1, &bl), -EINVAL);
+	assert_int_equal(ve_parse_barlim("1:2:3", 1, &bl), -EINVAL);
+	assert_int_equal(ve_parse_barlim("a:b", 1, &bl), -EINVAL);
+	assert_int_equal(ve_parse_barlim("", 1, &bl), -EINVAL);
+	assert_int_equal(ve_parse_barlim(NULL, 1, &bl), -EINVAL);
+	assert_int_equal(ve_parse_barlim("1:18446744073709551616", 1, &bl), -ERANGE);
+	assert_int_equal(bl.barrier, 7);
+	assert_int_equal(bl.limit, 7);
+}
+
+static void expect_fmt(uint64_t v, const char *want)
+{
+	char *s = ve_format_size(v);
+
+	assert_non_null(s);
+	assert_string_equal(s, want);
+	free(s);
+}
+
+static void test_format_size(void **state)
+{
+	struct ve_barlim bl = {0, 512ULL << 20};
+	char *s;
+
+	expect_fmt(0, "0");
+	expect_fmt(1, "1");
+	expect_fmt(1000, "1000");
+	expect_fmt(1024, "1K");
+	expect_fmt(1536, "1536");
+	expect_fmt(3 * 1024 + 512, "3584");
+	expect_fmt(1536ULL << 10, "1536K");
+	expect_fmt(512ULL << 20, "512M");
+	expect_fmt(1ULL << 30, "1G");
+	expect_fmt(3ULL << 40, "3T");
+	expect_fmt(5ULL << 50, "5P");
+	expect_fmt(1ULL << 60, "1024P");
+	expect_fmt(VE_UNLIMITED, "unlimited");
+	expect_fmt(VE_UNLIMITED - 1, "18446744073709551614");
+	s = ve_format_barlim(&bl);
+	assert_string_equal(s, "0:512M");
+	free(s);
+	bl.barrier = bl.limit = VE_UNLIMITED;
+	s = ve_format_barlim(&bl);
+	assert_string_equal(s, "unlimited:unlimited");
+	free(s);
+
+	/* Whatever is formatted parses back to the same number of bytes. */
+	for (uint64_t v = 1; v < (1ULL << 62); v = v * 3 + 1024) {
+		uint64_t back;
+
+		s = ve_format_size(v);
+		assert_int_equal(ve_parse_size(s, 1, &back), 0);
+		assert_true(back == v);
+		free(s);
+	}
+}
+
+static void test_parse_bool(void **state)
+{
+	const char *yes[] = {"yes", "YES", "on", "On", "true", "1"};
+	const char *no[] = {"no", "off", "OFF", "false", "False", "0"};
+	const char *bad[] = {"", "y", "n", "2", "yes ", " no", "enabled", "10"};
+	bool b;
+
+	for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
+		b = false;
+		assert_int_equal(ve_parse_bool(yes[i], &b), 0);
+		assert_true(b);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(no); i++) {
+		b = true;
+		assert_int_equal(ve_parse_bool(no[i], &b), 0);
+		assert_false(b);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		assert_int_equal(ve_parse_bool(bad[i], &b), -EINVAL);
+	assert_int_equal(ve_parse_bool(NULL, &b), -EINVAL);
+}
+
+/* --- ids, names, $VEID --- */
+
+static void expect_expand(const char *s, unsigned veid, const char *want)
+{
+	char *e = ve_global_expand(s, veid);
+
+	assert_non_null(e);
+	assert_string_equal(e, want);
+	free(e);
+}
+
+static void test_expand(void **state)
+{
+	expect_expand("/vz/root/$VEID", 101, "/vz/root/101");
+	expect_expand("/vz/root/${VEID}", 101, "/vz/root/101");
+	expect_expand("/vz/${VEID}/x/$VEID", 2147483647, "/vz/2147483647/x/2147483647");
+	expect_expand("$VEID$VEID${VEID}", 4294967295u, "429496729542949672954294967295");
+	expect_expand("/vz/private", 101, "/vz/private");
+	expect_expand("VEID $VEI ${VEID ${VEI}", 101, "VEID $VEI ${VEID ${VEI}");
+	expect_expand("$VEIDX", 7, "7X");
+	expect_expand("$$VEID", 7, "$7");
+	expect_expand("", 7, "");
+	assert_null(ve_global_expand(NULL, 7));
+}
+
+static void test_parse_veid(void **state)
+{
+	const char *bad[] = {"0", "00", "0101", "-1", "+1", " 1", "1 ", "1a", "abc", "",
+			     "2147483648", "4294967295", "4294967296", "99999999999", "1.0"};
+	unsigned v = 0;
+
+	assert_int_equal(ve_config_parse_veid("1", &v), 0);
+	assert_int_equal(v, 1);
+	assert_int_equal(ve_config_parse_veid("101", &v), 0);
+	assert_int_equal(v, 101);
+	assert_int_equal(ve_config_parse_veid("2147483647", &v), 0);
+	assert_int_equal(v, 2147483647);
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		v = 42;
+		if (ve_config_parse_veid(bad[i], &v) != -EINVAL)
+			fail_msg("veid '%s' accepted", bad[i]);
+		assert_int_equal(v, 42);
+	}
+	assert_int_equal(ve_config_parse_veid(NULL, &v), -EINVAL);
+}
+
+static void test_name_valid(void **state)
+{
+	char longname[VE_NAME_MAX + 2];
+
+	assert_true(ve_config_name_valid("web"));
+	assert_true(ve_config_name_valid("web-1.example_x"));
+	assert_true(ve_config_name_valid("101a"));
+	assert_true(ve_config_name_valid("a"));
+	assert_false(ve_config_name_valid("101"));
+	assert_false(ve_config_name_valid(""));
+	assert_false(ve_config_name_valid(NULL));
+	assert_false(ve_config_name_valid(".hidden"));
+	assert_false(ve_config_name_valid("-opt"));
+	assert_false(ve_config_name_valid("a/b"));
+	assert_false(ve_config_name_valid("a b"));
+	assert_false(ve_config_name_valid("a\"b"));
+	assert_false(ve_config_name_valid("caf\xc3\xa9"));
+	memset(longname, 'a', VE_NAME_MAX);
+	longname[VE_NAME_MAX] = '\0';
+	assert_true(ve_config_name_valid(longname));
+	longname[VE_NAME_MAX] = 'a';
+	longname[VE_NAME_MAX + 1] = '\0';
+	assert_false(ve_config_name_valid(longname));
+}
+
+/* --- a temporary confdir --- */
+
+struct confdir {
+	char path[64];
+	struct ve_global *g;
+};
+
+static void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void confdir_setup(struct confdir *d, const char *vzconf)
+{
+	char *p;
+
+	snprintf(d->path, sizeof(d->path), "/tmp/vzkit-test-config.XXXXXX");
+	assert_non_null(mkdtemp(d->path));
+	setenv("VZ_CONFDIR", d->path, 1);
+	d->g = NULL;
+	if (vzconf) {
+		p = ve_strdup_printf("%s/vz.conf", d->path);
+		write_text(p, vzconf);
+		free(p);
+	}
+}
+
+static void confdir_write(struct confdir *d, const char *name, const char *text)
+{
+	char *p = ve_strdup_printf("%s/conf", d->path);
+
+	assert_int_equal(ve_mkdir_p(p, 0755), 0);
+	free(p);
+	p = ve_strdup_printf("%s/conf/%s", d->path, name);
+	write_text(p, text);
+	free(p);
+}
+
+static void confdir_teardown(struct confdir *d)
+{
+	ve_global_free(d->g);
+	assert_int_equal(ve_rm_rf(d->path), 0);
+	unsetenv("VZ_CONFDIR");
+}
+
+static void test_global_defaults(void **state)
+{
+	struct confdir d;
+
+	confdir_setup(&d, NULL);
+	/* Missing vz.conf: an error unless allowed. */
+	capture_begin();
+	assert_int_equal(ve_global_load(false, &d.g), -ENOENT);
+	free(capture_end());
+	assert_null(d.g);
+	assert_int_equal(ve_global_load(true, &d.g), 0);
+	assert_string_equal(d.g->confdir, d.path);
+	assert_string_equal(d.g->ve_root, "/vz/root/$VEID");
+	assert_string_equal(d.g->ve_private, "/vz/private/$VEID");
+	assert_string_equal(d.g->lockdir, "/vz/lock");
+	assert_string_equal(d.g->bridge, "vzbr0");
+	assert_string_equal(d.g->def_ostemplate, "busybox");
+	assert_string_equal(d.g->configfile, "basic");
+	assert_true(d.g->logging);
+	assert_int_equal(d.g->stop_timeout, 60);
+	confdir_teardown(&d);
+
+	/* A vz.conf without the keys gives the same defaults. */
+	confdir_setup(&d, "# nothing here\nUNRELATED=\"1\"\n");
+	assert_int_equal(ve_global_load(false, &d.g), 0);
+	assert_string_equal(d.g->ve_root, "/vz/root/$VEID");
+	assert_string_equal(d.g->template_dir, "/vz/template");
+	assert_string_equal(d.g->cgroup_parent, "vz");
+	assert_int_equal(d.g->stop_timeout, 60);
+	confdir_teardown(&d);
+}
+
+static void test_global_values(void **state)
+{
+	struct confdir d;
+	char *err;
+
+	confdir_setup(&d, "VE_ROOT=\"/srv/vz/root/${VEID}\"\n"
+			  "VE_PRIVATE=/srv/vz/private/$VEID\n"
+			  "TEMPLATE='/srv/vz/template'\n"
+			  "LOCKDIR=\"/run/lock/vz\"\n"
+			  "VE_BRIDGE=\"br1\"\n"
+			  "LOGGING=\"no\"\n"
+			  "LOG_LEVEL=\"3\"\n"
+			  "STOP_TIMEOUT=\"15\"\n"
+			  "DEF_OSTEMPLATE=\"debian-12\"\n"
+			  "VE_CGROUP_PARENT=\"\"\n");
+	assert_int_equal(ve_global_load(false, &d.g), 0);
+	assert_string_equal(d.g->ve_root, "/srv/vz/root/${VEID}");
+	assert_string_equal(d.g->ve_private, "/srv/vz/private/$VEID");
+	assert_string_equal(d.g->template_dir, "/srv/vz/template");
+	assert_string_equal(d.g->lockdir, "/run/lock/vz");
+	assert_string_equal(d.g->bridge, "br1");
+	assert_false(d.g->logging);
+	assert_int_equal(d.g->loglevel, 3);
+	assert_int_equal(d.g->stop_timeout, 15);
+	assert_string_equal(d.g->def_ostemplate, "debian-12");
+	assert_string_equal(d.g->cgroup_parent, "vz"); /* empty means the default */
+
+	/* A VE without VE_ROOT gets vz.conf's, expanded. */
+	{
+		struct ve_config *c = NULL;
+
+		assert_int_equal(ve_config_parse(d.g, 123, "x", "VE_PRIVATE=\"/p/$VEID\"\n", &c),
+				 0);
+		assert_string_equal(c->fs.root, "/srv/vz/root/123");
+		assert_string_equal(c->fs.private, "/p/123");
+		assert_int_equal(c->stop_timeout, 15);
+		ve_config_free(c);
+	}
+	confdir_teardown(&d);
+
+	confdir_setup(&d, "VE_ROOT=\"/a\"\nbroken line\n");
+	capture_begin();
+	assert_int_equal(ve_global_load(true, &d.g), -EINVAL);
+	err = capture_end();
+	assert_non_null(strstr(err, "/vz.conf:2:"));
+	free(err);
+	assert_null(d.g);
+	confdir_teardown(&d);
+
+	confdir_setup(&d, "STOP_TIMEOUT=\"soon\"\n");
+	capture_begin();
+	assert_int_equal(ve_global_load(false, &d.g), -EINVAL);
+	err = capture_end();
+	assert_non_null(strstr(err, "STOP_TIMEOUT"));
+	free(err);
+	confdir_teardown(&d);
+
+	confdir_setup(&d, "LOGGING=\"perhaps\"\n");
+	capture_begin();
+	assert_int_equal(ve_global_load(false, &d.g), -EINVAL);
+	free(capture_end());
+	confdir_teardown(&d);
+}
+
+/* --- vzctl set options --- */
+
+static struct ve_config *fresh(void)
+{
+	return parse_ok("");
+}
+
+static void set_ok(struct ve_config *c, const char *opt, const char *v)
+{
+	int r = ve_config_set_option(c, opt, v);
+
+	if (r != 0)
+		fail_msg("--%s %s: %d", opt, v ? v : "(null)", r);
+}
+
+static void set_fails(struct ve_config *c, const char *opt, const char *v, int want)
+{
+	int r;
+
+	capture_begin();
+	r = ve_config_set_option(c, opt, v);
+	free(capture_end());
+	if (r != want)
+		fail_msg("--%s %s: %d, want %d", opt, v ? v : "(null)", r, want);
+}
+
+static void assert_line(struct ve_config *c, const char *line)
+{
+	char *s = ve_config_format(c);
+
+	assert_non_null(s);
+	if (!strstr(s, line))
+		fail_msg("'%s' not in:\n%s", line, s);
+	free(s);
+}
+
+static void test_opt_memory(void **state)
+{
+	struct ve_config *c = fresh();
+
+	set_ok(c, "ram", "512M");
+	assert_int_equal(c->res.physpages.barrier, 0);
+	assert_int_equal(c->res.physpages.limit, 512ULL << 20);
+	assert_true(c->changed & VE_CHANGED_RES);
+	assert_line(c, "PHYSPAGES=\"0:512M\"\n");
+	set_fails(c, "ram", "1M", -EINVAL); /* below what init needs */
+	set_fails(c, "ram", "lots", -EINVAL);
+	assert_int_equal(c->res.physpages.limit, 512ULL << 20);
+	set_ok(c, "swap", "1G");
+	assert_int_equal(c->res.swappages.barrier, 0);
+	assert_int_equal(c->res.swappages.limit, 1ULL << 30);
+	assert_line(c, "SWAPPAGES=\"0:1G\"\n");
+	set_ok(c, "swap", "0");
+	assert_int_equal(c->res.swappages.limit, 0);
+	set_fails(c, "swap", "-1", -EINVAL);
+	set_ok(c, "ram", "unlimited");
+	assert_true(c->res.physpages.limit == VE_UNLIMITED);
+
+	set_ok(c, "physpages", "1000:2000");
+	assert_int_equal(c->res.physpages.barrier, 1000 * VE_PAGE_SIZE);
+	assert_int_equal(c->res.physpages.limit, 2000 * VE_PAGE_SIZE);
+	set_fails(c, "physpages", "2:1", -EINVAL);
+	set_ok(c, "swappages", "0:unlimited");
+	assert_true(c->res.swappages.limit == VE_UNLIMITED);
+	set_fails(c, "swappages", "x", -EINVAL);
+	set_ok(c, "numproc", "100:200");
+	assert_int_equal(c->res.numproc.barrier, 100);
+	assert_int_equal(c->res.numproc.limit, 200);
+	assert_line(c, "NUMPROC=\"100:200\"\n");
+	set_fails(c, "numproc", "1:2:3", -EINVAL);
+	ve_config_free(c);
+}
+
+static void test_opt_disk_cpu_io(void **state)
+{
+	struct ve_config *c = fresh();
+
+	set_ok(c, "diskspace", "10G");
+	assert_int_equal(c->fs.diskspace.barrier, 10ULL << 30);
+	assert_int_equal(c->fs.diskspace.limit, 10ULL << 30);
+	set_ok(c, "diskspace", "1000:2000"); /* unit-less: KiB, like vzctl */
+	assert_int_equal(c->fs.diskspace.barrier, 1000 * 1024);
+	assert_int_equal(c->fs.diskspace.limit, 2000 * 1024);
+	assert_true(c->changed & VE_CHANGED_FS);
+	set_fails(c, "diskspace", "2G:1G", -EINVAL);
+	set_ok(c, "diskinodes", "200000:220000");
+	assert_int_equal(c->fs.diskinodes.limit, 220000);
+	set_fails(c, "diskinodes", "many", -EINVAL);
+
+	set_ok(c, "cpuunits", "8");
+	set_ok(c, "cpuunits", "500000");
+	assert_int_equal(c->res.cpuunits, 500000);
+	set_fails(c, "cpuunits", "7", -EINVAL);
+	set_fails(c, "cpuunits", "500001", -EINVAL);
+	set_ok(c, "cpulimit", "50%");
+	assert_int_equal(c->res.cpulimit, 50);
+	set_ok(c, "cpulimit", "0");
+	set_fails(c, "cpulimit", "409601", -EINVAL);
+	set_fails(c, "cpulimit", "%", -EINVAL);
+	set_fails(c, "cpulimit", "", -EINVAL);
+	set_ok(c, "cpus", "2");
+	assert_int_equal(c->res.cpus, 2);
+	set_ok(c, "cpus", "unlimited");
+	assert_int_equal(c->res.cpus, 0);
+	set_fails(c, "cpus", "4097", -EINVAL);
+	set_ok(c, "stop-timeout", "120");
+	assert_int_equal(c->stop_timeout, 120);
+	assert_line(c, "STOP_TIMEOUT=\"120\"\n");
+	set_fails(c, "stop-timeout", "86401", -EINVAL);
+
+	set_ok(c, "cpumask", "0-3,5");
+	assert_string_equal(c->res.cpumask, "0-3,5");
+	set_ok(c, "cpumask", "all");
+	assert_null(c->res.cpumask);
+	set_fails(c, "cpumask", "0-", -EINVAL);
+	set_fails(c, "cpumask", "a", -EINVAL);
+	set_fails(c, "cpumask", "", -EINVAL);
+
+	set_ok(c, "ioprio", "4");
+	assert_int_equal(c->res.ioprio, 4);
+	set_fails(c, "ioprio", "8", -EINVAL);
+	set_ok(c, "iolimit", "10"); /* unit-less: MiB/s */
+	assert_int_equal(c->res.iolimit, 10ULL << 20);
+	set_ok(c, "iolimit", "512K");
+	assert_int_equal(c->res.iolimit, 512 * 1024);
+	set_ok(c, "iolimit", "unlimited");
+	assert_int_equal(c->res.iolimit, 0);
+	set_fails(c, "iolimit", "fast", -EINVAL);
+	set_ok(c, "iopslimit", "100");
+	assert_int_equal(c->res.iopslimit, 100);
+	set_fails(c, "iopslimit", "1.5", -EINVAL);
+	ve_config_free(c);
+}
+
+static void test_opt_meta(void **state)
+{
+	struct ve_config *c = fresh();
+
+	set_ok(c, "onboot", "yes");
+	assert_true(c->onboot);
+	assert_line(c, "ONBOOT=\"yes\"\n");
+	set_fails(c, "onboot", "maybe", -EINVAL);
+	set_ok(c, "disabled", "on");
+	assert_true(c->disabled);
+	set_fails(c, "disabled", "", -EINVAL);
+	set_ok(c, "name", "web1");
+	assert_string_equal(c->name, "web1");
+	set_fails(c, "name", "123", -EINVAL);
+	set_fails(c, "name", "a b", -EINVAL);
+	assert_string_equal(c->name, "web1");
+	set_ok(c, "name", "");
+	assert_null(c->name);
+	set_ok(c, "description", "my web server");
+	assert_string_equal(c->description, "my web server");
+	assert_line(c, "DESCRIPTION=\"my web server\"\n");
+	set_fails(c, "description", "a\"b", -EINVAL);
+	set_fails(c, "description", "a\nB=1", -EINVAL);
+	set_ok(c, "hostname", "ve.example.com");
+	assert_string_equal(c->net.hostname, "ve.example.com");
+	set_fails(c, "hostname", "-bad", -EINVAL);
+	set_fails(c, "hostname", "a..b", -EINVAL);
+	set_fails(c, "hostname", "a b", -EINVAL);
+	set_ok(c, "features", "nesting:on");
+	assert_true(c->sec.nesting);
+	set_fails(c, "features", "flying:on", -EINVAL);
+	set_fails(c, "features", "nesting", -EINVAL);
+	assert_true(c->sec.nesting);
+	ve_config_free(c);
+}
+
+static void test_opt_ip(void **state)
+{
+	struct ve_config *c = fresh();
+
+	set_ok(c, "ipadd", "10.0.0.1");
+	set_ok(c, "ipadd", "10.0.0.2/24");
+	set_ok(c, "ipadd", "fe80::1/64");
+	assert_true(c->changed & VE_CHANGED_NET);
+	set_fails(c, "ipadd", "10.0.0.1", -EEXIST);
+	set_fails(c, "ipadd", "10.0.0.300", -EINVAL);
+	set_fails(c, "ipadd", "10.0.0.1/33", -EINVAL);
+	set_fails(c, "ipadd", "::1/129", -EINVAL);
+	set_fails(c, "ipadd", "", -EINVAL);
+	assert_int_equal(ve_strv_len(c->net.ip_addresses), 3);
+	assert_line(c, "IP_ADDRESS=\"10.0.0.1 10.0.0.2/24 fe80::1/64\"\n");
+	set_ok(c, "ipdel", "10.0.0.2/24");
+	assert_line(c, "IP_ADDRESS=\"10.0.0.1 fe80::1/64\"\n");
+	set_fails(c, "ipdel", "10.0.0.2/24", -ENOENT);
+	set_fails(c, "ipdel", "nonsense", -EINVAL);
+	set_ok(c, "ipdel", "all");
+	assert_int_equal(ve_strv_len(c->net.ip_addresses), 0);
+	assert_line(c, "IP_ADDRESS=\"\"\n");
+	set_ok(c, "ipdel", "all"); /* nothing left: still fine */
+	set_ok(c, "ipadd", "192.168.1.1");
+	assert_string_equal(c->net.ip_addresses[0], "192.168.1.1");
+
+	set_ok(c, "nameserver", "8.8.8.8");
+	set_ok(c, "nameserver", "2001:4860:4860::8888");
+	assert_line(c, "NAMESERVER=\"8.8.8.8 2001:4860:4860::8888\"\n");
+	set_fails(c, "nameserver", "8.8.8.8/32", -EINVAL);
+	set_fails(c, "nameserver", "dns.google", -EINVAL);
+	set_ok(c, "nameserver", "inherit");
+	assert_line(c, "NAMESERVER=\"inherit\"\n");
+	set_ok(c, "nameserver", "1.1.1.1");
+	assert_line(c, "NAMESERVER=\"1.1.1.1\"\n");
+	set_ok(c, "searchdomain", "example.com");
+	assert_string_equal(c->net.searchdomains[0], "example.com");
+	set_fails(c, "searchdomain", "bad domain", -EINVAL);
+	ve_config_free(c);
+}
+
+static void test_opt_netif(void **state)
+{
+	struct ve_config *c = fresh();
+	const struct ve_netif *n;
+
+	set_ok(c, "netif_add", "eth0");
+	set_ok(c, "netif_add", "eth1,,veth101.1,,vzbr0");
+	set_ok(c, "netif_add", "eth2,00:18:51:aa:bb:cc,veth101.2,00:18:51:aa:bb:cd");
+	assert_int_equal(c->net.n_netifs, 3);
+	n = &c->net.netifs[0];
+	assert_string_equal(n->ifname, "eth0");
+	assert_null(n->mac);
+	assert_null(n->host_ifname);
+	assert_null(n->bridge);
+	n = &c->net.netifs[1];
+	assert_string_equal(n->ifname, "eth1");
+	assert_null(n->mac);
+	assert_string_equal(n->host_ifname, "veth101.1");
+	assert_null(n->host_mac);
+	assert_string_equal(n->bridge, "vzbr0");
+	set_ok(c, "netif_add", "eth9,0E:18:51:AA:BB:CC");
+	set_ok(c, "netif_del", "eth9");
+	n = &c->net.netifs[2];
+	assert_string_equal(n->mac, "00:18:51:aa:bb:cc");
+	assert_string_equal(n->host_mac, "00:18:51:aa:bb:cd");
+	assert_null(n->bridge);
+	assert_line(c, "NETIF=\"ifname=eth0;ifname=eth1,host_ifname=veth101.1,bridge=vzbr0;"
+		       "ifname=eth2,mac=00:18:51:aa:bb:cc,host_ifname=veth101.2,"
+		       "host_mac=00:18:51:aa:bb:cd\"\n");
+
+	set_fails(c, "netif_add", "eth0", -EEXIST);
+	set_fails(c, "netif_add", "", -EINVAL);
+	set_fails(c, "netif_add", ",00:18:51:aa:bb:cc", -EINVAL);
+	set_fails(c, "netif_add", "eth3,zz:18:51:aa:bb:cc", -EINVAL);
+	set_fails(c, "netif_add", "eth3,01:00:5e:00:00:01", -EINVAL); /* multicast */
+	set_fails(c, "netif_add", "eth3,0F:00:5e:00:00:01", -EINVAL);
+	set_fails(c, "netif_add", "eth3, 0:11:22:33:44:55", -EINVAL);
+	set_fails(c, "netif_add", "eth3,+0:11:22:33:44:55", -EINVAL);
+	set_fails(c, "netif_add", "eth3,0x:11:22:33:44:55", -EINVAL);
+	set_fails(c, "netif_add", "eth3,00:11:22:33:44:-5", -EINVAL);
+	set_fails(c, "netif_add", "eth3,00-11-22-33-44-55", -EINVAL);
+	set_fails(c, "netif_add", "eth3,00:11:22:33:44:55:", -EINVAL);
+	set_fails(c, "netif_add", "eth3,,,00:11:22:33:44:5g", -EINVAL);
+	set_fails(c, "netif_add", "eth3,,,,br0,extra", -EINVAL);
+	set_fails(c, "netif_add", "waytoolongifname0", -EINVAL);
+	set_fails(c, "netif_add", "eth3,,bad/name", -EINVAL);
+	assert_int_equal(c->net.n_netifs, 3);
+
+	set_ok(c, "netif_del", "eth1");
+	assert_int_equal(c->net.n_netifs, 2);
+	assert_string_equal(c->net.netifs[0].ifname, "eth0");
+	assert_string_equal(c->net.netifs[1].ifname, "eth2");
+	set_fails(c, "netif_del", "eth1", -ENOENT);
+	set_ok(c, "netif_del", "all");
+	assert_int_equal(c->net.n_netifs, 0);
+	assert_line(c, "NETIF=\"\"\n");
+	ve_config_free(c);
+
+	/* The file form reads back what the option wrote. */
+	c = parse_ok("NETIF=\"ifname=eth0,mac_filter=on;ifname=eth1,bridge=br0,mac=00:11:22:33:44:55\"\n");
+	assert_int_equal(c->net.n_netifs, 2);
+	assert_true(c->net.netifs[0].mac_filter);
+	assert_string_equal(c->net.netifs[1].bridge, "br0");
+	ve_config_mark(c, "NETIF");
+	assert_format(c, "NETIF=\"ifname=eth0,mac_filter=on;"
+			 "ifname=eth1,mac=00:11:22:33:44:55,bridge=br0\"\n");
+	ve_config_free(c);
+}
+
+static void test_opt_caps_devices(void **state)
+{
+	struct ve_config *c = fresh();
+
+	set_ok(c, "capability", "sys_time:on");
+	set_ok(c, "capability", "net_admin:off");
+	assert_true(c->changed & VE_CHANGED_SEC);
+	assert_line(c, "CAPABILITY=\"net_admin:off sys_time:on\"\n");
+	set_ok(c, "capability", "sys_time:off");
+	assert_line(c, "CAPABILITY=\"net_admin:off sys_time:off\"\n");
+	set_ok(c, "capability", "CAP_NET_ADMIN:on");
+	assert_line(c, "CAPABILITY=\"net_admin:on sys_time:off\"\n");
+	set_fails(c, "capability", "bogus:on", -EINVAL);
+	set_fails(c, "capability", "sys_time", -EINVAL);
+	set_fails(c, "capability", "sys_time:maybe", -EINVAL);
+	assert_line(c, "CAPABILITY=\"net_admin:on sys_time:off\"\n");
+
+	set_ok(c, "devices", "c:10:200:rw");
+	set_ok(c, "devices", "b:8:all:r");
+	assert_int_equal(c->sec.n_devices, 2);
+	assert_true(c->changed & VE_CHANGED_DEVICES);
+	assert_int_equal(c->sec.devices[1].minor, -1);
+	set_ok(c, "devices", "c:10:200:r"); /* the same device: replaced, not added */
+	assert_int_equal(c->sec.n_devices, 2);
+	assert_line(c, "DEVICES=\"b:8:*:r c:10:200:r\"\n");
+	set_ok(c, "devices", "b:8:all:none");
+	assert_int_equal(c->sec.n_devices, 2);
+	assert_line(c, "DEVICES=\"c:10:200:r b:8:*:none\"\n");
+	set_fails(c, "devices", "x:1:2:r", -EINVAL);
+	set_fails(c, "devices", "c:1:2:z", -EINVAL);
+	set_fails(c, "devices", "c:1:2", -EINVAL);
+	set_fails(c, "devices", "c:4096:1:r", -EINVAL);
+	assert_int_equal(c->sec.n_devices, 2);
+	ve_config_free(c);
+}
+
+static void test_opt_userpasswd_unknown(void **state)
+{
+	struct ve_config *c = fresh();
+	char *s;
+
+	set_ok(c, "userpasswd", "root:s3cret");
+	assert_true(c->changed & VE_CHANGED_USERPASSWD);
+	assert_string_equal(c->userpasswd[0], "root:s3cret");
+	s = ve_config_format(c);
+	assert_non_null(s);
+	assert_null(strstr(s, "s3cret"));
+	free(s);
+	set_fails(c, "userpasswd", "nocolon", -EINVAL);
+	set_fails(c, "userpasswd", ":pw", -EINVAL);
+	set_fails(c, "userpasswd", "root:", -EINVAL);
+
+	set_fails(c, "bogus", "1", -ENOENT);
+	set_fails(c, "save", NULL, -ENOENT);
+	set_fails(c, "hostname", NULL, -EINVAL);
+	assert_true(ve_config_option_known("ram"));
+	assert_true(ve_config_option_known("netif_add"));
+	assert_false(ve_config_option_known("bogus"));
+	assert_false(ve_config_option_known("RAM"));
+	ve_config_free(c);
+}
+
+/* --- saving, listing, finding --- */
+
+static void test_save_reload(void **state)
+{
+	struct ve_config *c = NULL, *c2 = NULL;
+	struct confdir d;
+	struct stat st;
+	char *path, *s1, *s2, *conf;
+	struct dirent *de;
+	int n = 0;
+	DIR *dir;
+
+	confdir_setup(&d, "VE_ROOT=\"/vz/root/$VEID\"\n");
+	assert_int_equal(ve_global_load(false, &d.g), 0);
+	assert_int_equal(ve_config_load(d.g, 101, &c), -ENOENT);
+	assert_int_equal(ve_config_new(d.g, 101, NULL, &c), 0);
+	set_ok(c, "ram", "256M");
+	set_ok(c, "hostname", "h.example");
+	set_ok(c, "ipadd", "10.1.1.1");
+	set_ok(c, "netif_add", "eth0,,veth101.0");
+	set_ok(c, "devices", "c:1:3:rw");
+	set_ok(c, "capability", "sys_time:on");
+	set_ok(c, "userpasswd", "root:pw");
+	ve_config_mark(c, "OSTEMPLATE");
+	umask(077); /* the file mode must not depend on the caller's umask */
+	assert_int_equal(ve_config_save(c), 0);
+	umask(022);
+
+	path = ve_strdup_printf("%s/conf/101.conf", d.path);
+	assert_string_equal(c->path, path);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0644);
+	conf = ve_strdup_printf("%s/conf", d.path);
+	dir = opendir(conf);
+	assert_non_null(dir);
+	while ((de = readdir(dir)))
+		if (de->d_name[0] != '.') {
+			assert_string_equal(de->d_name, "101.conf");
+			n++;
+		}
+	closedir(dir);
+	assert_int_equal(n, 1);
+
+	assert_int_equal(ve_config_load(d.g, 101, &c2), 0);
+	assert_int_equal(c2->res.physpages.limit, 256ULL << 20);
+	assert_string_equal(c2->net.hostname, "h.example");
+	assert_string_equal(c2->net.ip_addresses[0], "10.1.1.1");
+	assert_int_equal(c2->net.n_netifs, 1);
+	assert_string_equal(c2->net.netifs[0].host_ifname, "veth101.0");
+	assert_int_equal(c2->sec.n_devices, 1);
+	assert_true(c2->sec.cap_on != 0);
+	assert_null(c2->userpasswd);
+	assert_string_equal(c2->fs.root, "/vz/root/101");
+	s1 = ve_config_format(c);
+	s2 = ve_config_format(c2);
+	assert_string_equal(s1, s2);
+	assert_null(strstr(s2, "pw"));
+
+	/* A second save over the first leaves no temp file either. */
+	set_ok(c2, "hostname", "again.example");
+	assert_int_equal(ve_config_save(c2), 0);
+	dir = opendir(conf);
+	n = 0;
+	while ((de = readdir(dir)))
+		n += de->d_name[0] != '.';
+	closedir(dir);
+	assert_int_equal(n, 1);
+
+	free(s1);
+	free(s2);
+	free(path);
+	free(conf);
+	ve_config_free(c);
+	ve_config_free(c2);
+	confdir_teardown(&d);
+}
+
+static void test_list_find(void **state)
+{
+	struct confdir d;
+	unsigned *ids = NULL, n = 0, id = 0;
+
+	confdir_setup(&d, "");
+	assert_int_equal(ve_global_load(false, &d.g), 0);
+	assert_int_equal(ve_config_list(d.g, &ids, &n), 0); /* no conf/ yet */
+	assert_int_equal(n, 0);
+	free(ids);
+
+	confdir_write(&d, "101.conf", "NAME=\"web\"\nIP_ADDRESS=\"10.0.0.1 10.0.0.2\"\n");
+	confdir_write(&d, "7.conf", "NAME=\"db\"\nIP_ADDRESS=\"10.0.0.20\"\n");
+	confdir_write(&d, "1000.conf", "NAME='mail' # comment\n");
+	confdir_write(&d, "103.conf", "NAME=\"broken\"\nthis is not a config line\n");
+	confdir_write(&d, "0101.conf", "NAME=\"zero\"\n");
+	confdir_write(&d, "abc.conf", "NAME=\"abc\"\n");
+	confdir_write(&d, "102.conf.bak", "NAME=\"bak\"\n");
+	confdir_write(&d, "ve-basic.conf-sample", "NAME=\"sample\"\n");
+
+	assert_int_equal(ve_config_list(d.g, &ids, &n), 0);
+	assert_int_equal(n, 4);
+	assert_int_equal(ids[0], 7);
+	assert_int_equal(ids[1], 101);
+	assert_int_equal(ids[2], 103);
+	assert_int_equal(ids[3], 1000);
+	free(ids);
+
+	assert_int_equal(ve_config_find_name(d.g, "web", &id), 0);
+	assert_int_equal(id, 101);
+	assert_int_equal(ve_config_find_name(d.g, "mail", &id), 0);
+	assert_int_equal(id, 1000);
+	assert_int_equal(ve_config_find_name(d.g, "we", &id), -ENOENT);
+	assert_int_equal(ve_config_find_name(d.g, "broken", &id), -ENOENT);
+	assert_int_equal(ve_config_find_name(d.g, "zero", &id), -ENOENT);
+	assert_int_equal(ve_config_find_name(d.g, "bak", &id), -ENOENT);
+	assert_int_equal(ve_config_find_value(d.g, "IP_ADDRESS", "10.0.0.2", 0, &id), 0);
+	assert_int_equal(id, 101);
+	assert_int_equal(ve_config_find_value(d.g, "IP_ADDRESS", "10.0.0.2", 101, &id), -ENOENT);
+	assert_int_equal(ve_config_find_value(d.g, "IP_ADDRESS", "10.0.0.", 0, &id), -ENOENT);
+	assert_int_equal(ve_config_find_value(d.g, "IP_ADDRESS", "10.0.0.20", 0, &id), 0);
+	assert_int_equal(id, 7);
+	/* An empty word matches nothing (and must terminate). */
+	alarm(5);
+	assert_int_equal(ve_config_find_value(d.g, "NAME", "", 0, &id), -ENOENT);
+	alarm(0);
+	confdir_teardown(&d);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_roundtrip_unchanged),
+		cmocka_unit_test(test_change_one_line),
+		cmocka_unit_test(test_duplicate_key),
+		cmocka_unit_test(test_quoting_styles),
+		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_parse_size),
+		cmocka_unit_test(test_parse_barlim),
+		cmocka_unit_test(test_format_size),
+		cmocka_unit_test(test_parse_bool),
+		cmocka_unit_test(test_expand),
+		cmocka_unit_test(test_parse_veid),
+		cmocka_unit_test(test_name_valid),
+		cmocka_unit_test(test_global_defaults),
+		cmocka_unit_test(test_global_values),
+		cmocka_unit_test(test_opt_memory),
+		cmocka_unit_test(test_opt_disk_cpu_io),
+		cmocka_unit_test(test_opt_meta),
+		cmocka_unit_test(test_opt_ip),
+		cmocka_unit_test(test_opt_netif),
+		cmocka_unit_test(test_opt_caps_devices),
+		cmocka_unit_test(test_opt_userpasswd_unknown),
+		cmocka_unit_test(test_save_reload),
+		cmocka_unit_test(test_list_find),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
