@@ -36,6 +36,7 @@ int cmd_start(struct cli *x, int argc, char **argv)
 						{ENOPKG, VZ_OSTEMPLATE_NOT_FOUND},
 						{EPERM, VZ_VE_START_DISABLED},
 						{ETIMEDOUT, VZ_WAIT_FAILED},
+						{ENOEXEC, VZ_FS_BAD_TMPL},
 						{0, VZ_ENVCREATE_ERROR}};
 	int r = open_ve(x, "start", argc, argv, flags);
 

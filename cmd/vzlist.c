@@ -135,7 +135,7 @@ static int parse_options(int argc, char **argv, struct opts *o)
 		case 'L':
 			list = vzlist_format_field_list();
 			if (!list)
-				return VZLIST_EXIT_SYSTEM;
+				return VZLIST_EXIT_NOMEM;
 			fputs(list, stdout);
 			return VZLIST_EXIT_OK;
 		case 'h':
@@ -161,7 +161,7 @@ static int resolve_ids(const struct ve_global *g, char **args, int n, unsigned *
 	unsigned k = 0;
 
 	if (!ids)
-		return VZLIST_EXIT_SYSTEM;
+		return VZLIST_EXIT_NOMEM;
 	for (int i = 0; i < n; i++) {
 		unsigned id;
 
@@ -364,14 +364,14 @@ static int print_text(const struct opts *o, const struct listing *l,
 		_cleanup_free_ char *h = vzlist_format_header(f, n);
 
 		if (!h)
-			return VZLIST_EXIT_SYSTEM;
+			return VZLIST_EXIT_NOMEM;
 		puts(h);
 	}
 	for (size_t i = 0; i < l->n; i++) {
 		_cleanup_free_ char *line = vzlist_format_row(&l->rows[i], f, n, !o->no_trim);
 
 		if (!line)
-			return VZLIST_EXIT_SYSTEM;
+			return VZLIST_EXIT_NOMEM;
 		puts(line);
 	}
 	return VZLIST_EXIT_OK;
@@ -383,7 +383,7 @@ static int print_json(const struct listing *l, const struct vzlist_field *const 
 	int r;
 
 	if (!a)
-		return VZLIST_EXIT_SYSTEM;
+		return VZLIST_EXIT_NOMEM;
 	r = json_dumpf(a, stdout, JSON_INDENT(2));
 	json_decref(a);
 	if (r < 0)
@@ -414,7 +414,7 @@ static int parse_fields(const struct opts *o, const struct vzlist_field ***ret, 
 		fprintf(stderr, "vzlist: unknown field '%s'\n", bad);
 		return VZLIST_EXIT_SYNTAX;
 	}
-	return r < 0 ? VZLIST_EXIT_SYSTEM : VZLIST_EXIT_OK;
+	return r < 0 ? VZLIST_EXIT_NOMEM : VZLIST_EXIT_OK;
 }
 
 static unsigned needs(const struct vzlist_field *const *f, size_t n,
@@ -444,7 +444,7 @@ static int run(const struct opts *o, char **args, int n_args)
 		return ex;
 	r = ve_global_load(false, &g);
 	if (r < 0)
-		return r == -ENOMEM ? VZLIST_EXIT_SYSTEM : VZLIST_EXIT_NO_VZCONF;
+		return r == -ENOMEM ? VZLIST_EXIT_NOMEM : VZLIST_EXIT_NO_VZCONF;
 	if (n_args > 0)
 		ex = resolve_ids(g, args, n_args, &ids, &n_ids);
 	else if (ve_config_list(g, &ids, &n_ids) < 0)
@@ -455,7 +455,7 @@ static int run(const struct opts *o, char **args, int n_args)
 	}
 	if (ex == VZLIST_EXIT_OK &&
 	    collect(g, o, ids, n_ids, n_args > 0, needs(f, n, sort), &l) < 0)
-		ex = VZLIST_EXIT_SYSTEM;
+		ex = VZLIST_EXIT_NOMEM;
 	if (ex == VZLIST_EXIT_OK) {
 		if (sort)
 			vzlist_rows_sort(l.rows, l.n, sort, o->sort_reverse);

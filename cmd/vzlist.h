@@ -15,8 +15,9 @@
 /* Exit codes, numbered as vzctl numbers them. */
 enum {
 	VZLIST_EXIT_OK = 0,
-	VZLIST_EXIT_NOT_FOUND = 1,  /* explicit CTIDs given, none of them exists */
-	VZLIST_EXIT_SYSTEM = 3,	    /* out of memory, unreadable configuration directory */
+	VZLIST_EXIT_NOT_FOUND = 1, /* explicit CTIDs given, none of them exists */
+	VZLIST_EXIT_SYSTEM = 3,	   /* unreadable configuration directory, no cgroups, write error */
+	VZLIST_EXIT_NOMEM = 6,
 	VZLIST_EXIT_NO_VZCONF = 10, /* global vz.conf not found or unreadable */
 	VZLIST_EXIT_SYNTAX = 20,    /* unknown option or field */
 };

@@ -221,5 +221,10 @@ int ct_spawn_result(int err_rd, const struct ve_config *c)
 	if (n != sizeof(e))
 		return log_errno(-EIO, "CT %s: init failed to start", c->veid_str);
 	e.what[sizeof(e.what) - 1] = '\0';
-	return log_errno(e.err < 0 ? e.err : -EIO, "CT %s: %s: %m", c->veid_str, e.what);
+	log_errno(e.err < 0 ? e.err : -EIO, "CT %s: %s: %m", c->veid_str, e.what);
+	/* The child's errno says what failed inside; the caller only needs to know whether the
+	 * VE itself is broken (no usable init) or the start failed. */
+	if (!strncmp(e.what, "exec ", 5) && (e.err == -ENOENT || e.err == -EACCES || e.err == -ENOEXEC))
+		return -ENOEXEC;
+	return -ECHILD;
 }

@@ -40,7 +40,10 @@ for step in state mount cgroup spawn net exec; do
 	VZ_FAULT_STEP=start:$step "$VZCTL" start 201 >/dev/null 2>&1
 	rc=$?
 	expect_eq "vzctl dies at start step '$step'" "$rc" 137
-	expect_rc 0 "stop after a crash at '$step' cleans up" "$VZCTL" stop 201
+	# Killed before the first step did anything, there is nothing to clean: "not running".
+	want=0
+	[ $step = state ] && want=31
+	expect_rc $want "stop after a crash at '$step' cleans up" "$VZCTL" stop 201
 	check "no cgroup left after '$step'" test ! -d "$cg"
 	check "no mount left after '$step'" sh -c "! grep -q ' $T_DIR/root/201 ' /proc/self/mountinfo"
 	check "no pid file left after '$step'" test ! -e "$T_DIR/run/201.pid"
@@ -56,7 +59,7 @@ check "destroy leaves no private area" test ! -e "$T_DIR/private/201"
 "$VZCTL" mount 203 >/dev/null
 mv "$T_DIR/root/203/sbin/init" "$T_DIR/root/203/sbin/init.off"
 "$VZCTL" umount 203 >/dev/null
-expect_rc 7 "start with a broken init fails" "$VZCTL" start 203
+expect_rc 47 "start with a broken init fails as a broken VE" "$VZCTL" start 203
 check "... saying why" grep -q 'exec /sbin/init' "$T_DIR/rc.out"
 check "... leaving no cgroup" test ! -d "$(ve_cgroup_dir memory 203)"
 check "... no mount" sh -c "! grep -q ' $T_DIR/root/203 ' /proc/self/mountinfo"
