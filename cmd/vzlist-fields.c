@@ -459,7 +459,7 @@ static json_t *json_list(char *const *list)
 {
 	json_t *a = json_array();
 
-	for (size_t i = 0; a && list[i]; i++)
+	for (size_t i = 0; a && list && list[i]; i++)
 		if (json_array_append_new(a, json_text(list[i])) < 0) {
 			json_decref(a);
 			return NULL;
@@ -472,6 +472,8 @@ static json_t *value_json(const struct vzlist_row *r, const struct vzlist_field 
 	struct vzlist_value v = {0};
 
 	f->get(r, &v);
+	if (f->kind == VZLIST_LIST) /* like vzlist: an empty list is [], never null */
+		return json_list(v.none ? NULL : v.list);
 	if (v.none)
 		return json_null();
 	switch (f->kind) {
