@@ -161,7 +161,8 @@ int conf_file_set(struct ve_conf_file *f, const char *key, const char *value)
 	ssize_t last = -1;
 
 	/* The file format has no escapes: such a value could not be read back. */
-	if (!conf_key_valid(key) || (value && strpbrk(value, "\"\n")))
+	if (!conf_key_valid(key) ||
+	    (value && (strchr(value, '\n') || (strchr(value, '"') && strchr(value, '\'')))))
 		return -EINVAL;
 
 	for (size_t i = 0; i < f->n; i++)
@@ -187,7 +188,9 @@ int conf_file_set(struct ve_conf_file *f, const char *key, const char *value)
 	}
 	struct ve_conf_line *l = &f->lines[last];
 	char *k = strdup(key), *v = strdup(value);
-	char *raw = ve_strdup_printf("%s=\"%s\"", key, value);
+	/* A value read from single quotes may hold a double quote: write it the same way. */
+	char *raw = strchr(value, '"') ? ve_strdup_printf("%s='%s'", key, value)
+				       : ve_strdup_printf("%s=\"%s\"", key, value);
 	if (!k || !v || !raw) {
 		free(k);
 		free(v);

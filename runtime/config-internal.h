@@ -25,7 +25,8 @@ int conf_file_load(const char *path, struct ve_conf_file **ret);
 /* Last value of key, or NULL. */
 const char *conf_file_get(const struct ve_conf_file *f, const char *key);
 /* Sets key (replacing its last line, dropping earlier duplicates) or appends; value NULL
- * removes it. -EINVAL for a value with a quote or newline.
+ * removes it. A value with a double quote is written in single quotes; -EINVAL for a value
+ * with both kinds of quote or a newline.
  * Returns 0 or -ENOMEM. */
 int conf_file_set(struct ve_conf_file *f, const char *key, const char *value);
 char *conf_file_format(const struct ve_conf_file *f);
