@@ -36,6 +36,9 @@ static int opt_limit_bytes(struct ve_config *c, const char *opt, const char *v)
 
 	if (r < 0)
 		return r;
+	/* Whole pages, as the key is kept: "0:4194305" would read back as 4194305 pages. */
+	if (bytes != VE_UNLIMITED)
+		bytes &= ~(VE_PAGE_SIZE - 1);
 	if (bytes != VE_UNLIMITED && bytes < 4 * 1024 * 1024 && !strcmp(opt, "ram"))
 		return -ERANGE; /* below 4 MiB not even init fits */
 	bl->barrier = 0;
