@@ -189,6 +189,33 @@ static void test_quoting_styles(void **state)
 	ve_config_free(c);
 }
 
+/* Found by fuzz-config: rewriting a value read from single quotes that holds '"' failed. */
+static void test_rewrite_single_quoted(void **state)
+{
+	struct ve_config *c = parse_ok("DESCRIPTION='say \"hi\"'\nHOSTNAME=\"it's\"\n");
+	struct ve_config *c2;
+	char *s;
+
+	ve_config_mark(c, "DESCRIPTION");
+	ve_config_mark(c, "HOSTNAME");
+	s = ve_config_format(c);
+	assert_non_null(s);
+	assert_string_equal(s, "DESCRIPTION='say \"hi\"'\nHOSTNAME=\"it's\"\n");
+	c2 = parse_ok(s);
+	assert_string_equal(c2->description, "say \"hi\"");
+	assert_string_equal(c2->net.hostname, "it's");
+	free(s);
+	ve_config_free(c2);
+	ve_config_free(c);
+
+	/* Both kinds of quote cannot be written: the file would not read back. */
+	c = parse_ok("DESCRIPTION=a\"b'c\n");
+	assert_string_equal(c->description, "a\"b'c");
+	ve_config_mark(c, "DESCRIPTION");
+	assert_null(ve_config_format(c));
+	ve_config_free(c);
+}
+
 static void expect_malformed(const char *text, const char *where, const char *reason)
 {
 	struct ve_config *c = NULL;
@@ -659,6 +686,26 @@ static void test_opt_memory(void **state)
 	set_ok(c, "ram", "unlimited");
 	assert_true(c->res.physpages.limit == VE_UNLIMITED);
 
+	/* Found by fuzz-netif: a byte count that is not whole pages read back as pages. */
+	{
+		struct ve_config *c2;
+		char *s;
+
+		set_ok(c, "ram", "4194305");
+		assert_int_equal(c->res.physpages.limit, 4194304);
+		set_ok(c, "swap", "5000");
+		assert_int_equal(c->res.swappages.limit, 4096);
+		set_ok(c, "swap", "4095");
+		assert_int_equal(c->res.swappages.limit, 0);
+		set_ok(c, "swap", "18446744073709551614");
+		s = ve_config_format(c);
+		c2 = parse_ok(s);
+		assert_true(c2->res.physpages.limit == c->res.physpages.limit);
+		assert_true(c2->res.swappages.limit == c->res.swappages.limit);
+		free(s);
+		ve_config_free(c2);
+	}
+
 	set_ok(c, "physpages", "1000:2000");
 	assert_int_equal(c->res.physpages.barrier, 1000 * VE_PAGE_SIZE);
 	assert_int_equal(c->res.physpages.limit, 2000 * VE_PAGE_SIZE);
@@ -1076,6 +1123,7 @@ int main(void)
 		cmocka_unit_test(test_change_one_line),
 		cmocka_unit_test(test_duplicate_key),
 		cmocka_unit_test(test_quoting_styles),
+		cmocka_unit_test(test_rewrite_single_quoted),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_parse_size),
 		cmocka_unit_test(test_parse_barlim),
