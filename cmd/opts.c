@@ -100,6 +100,8 @@ const char *cli_first_positional(int argc, char **argv)
 
 		if (strncmp(argv[i], "--", 2))
 			return argv[i];
+		if (!strcmp(argv[i], "--")) /* as in cli_parse: the rest is positional */
+			return i + 1 < argc ? argv[i + 1] : NULL;
 		if (strchr(argv[i], '='))
 			continue;
 		for (const char *const *b = booleans; *b; b++)
