@@ -250,7 +250,7 @@ static int probe_sysrq(void)
 		/* Absent (kernel without CONFIG_MAGIC_SYSRQ), or not writable: both block it. */
 		printf("probe %s: %s\n", name, errname(e));
 		return e == ENOENT || e == EACCES || e == EROFS || e == EPERM ? BLOCKED
-									: UNEXPECTED;
+									      : UNEXPECTED;
 	}
 	/* Never write to a real trigger: a writable one is the failure by itself. */
 	if (fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3)) {
@@ -372,8 +372,8 @@ int main(int argc, char **argv)
 		int flag;
 		int want;
 	} unshares[] = {
-	    {"unshare-uts", CLONE_NEWUTS, EPERM},	 {"unshare-pid", CLONE_NEWPID, EPERM},
-	    {"unshare-user", CLONE_NEWUSER, EPERM},	 {"unshare-ipc", CLONE_NEWIPC, EPERM},
+	    {"unshare-uts", CLONE_NEWUTS, EPERM},	{"unshare-pid", CLONE_NEWPID, EPERM},
+	    {"unshare-user", CLONE_NEWUSER, EPERM},	{"unshare-ipc", CLONE_NEWIPC, EPERM},
 	    {"unshare-cgroup", CLONE_NEWCGROUP, EPERM}, {"unshare-time", CLONE_NEWTIME, EPERM},
 	    {"allow-unshare-net", CLONE_NEWNET, 0},
 	};

@@ -26,7 +26,8 @@ cg() {
 	swap) # what swap adds on top of RAM: v1 memsw minus the limit, v2 memory.swap.max
 		d=$(ve_cgroup_dir memory "$id")
 		if [ -e "$d/memory.memsw.limit_in_bytes" ]; then
-			echo $(($(cat "$d/memory.memsw.limit_in_bytes") - $(cat "$d/memory.limit_in_bytes")))
+			v=$(cat "$d/memory.memsw.limit_in_bytes")
+			echo $((v - $(cat "$d/memory.limit_in_bytes")))
 		else cat "$d/memory.swap.max" 2>/dev/null; fi
 		;;
 	numproc) cat "$(ve_cgroup_dir pids "$id")/pids.max" ;;
@@ -63,7 +64,10 @@ want_cpuunits() {
 check_limits() {
 	local id=$1 when=$2
 	expect_eq "$when: RAM limit in the memory cgroup" "$(cg "$id" ram)" "$3"
-	expect_eq "$when: no swap beyond RAM (--swap 0)" "$(cg "$id" swap)" 0
+	local swap
+	swap=$(cg "$id" swap)
+	if [ -n "$swap" ]; then expect_eq "$when: no swap beyond RAM (--swap 0)" "$swap" 0
+	else skip "$when: no swap accounting in the memory cgroup"; fi
 	expect_eq "$when: NUMPROC in pids.max" "$(cg "$id" numproc)" "$4"
 	expect_eq "$when: CPUUNITS $5 as cpu shares/weight" "$(cg "$id" cpuunits)" \
 		"$(want_cpuunits "$5" "$id")"
