@@ -122,6 +122,19 @@ static char *format_caps(const struct ve_config *c)
 	return strdup(buf);
 }
 
+/* Ends an open_memstream: its text, or NULL if writing failed (ENOMEM). */
+static char *memstream_close(FILE *f, char **buf)
+{
+	bool err = ferror(f);
+
+	/* *buf is only final after fclose. */
+	if (fclose(f) != 0 || err) {
+		free(*buf);
+		return NULL;
+	}
+	return *buf;
+}
+
 /* One DEVICES entry: "c:MAJOR:MINOR:ACCESS", MINOR may be "*", ACCESS r/w/m letters or "none". */
 int conf_parse_device(const char *s, struct ve_device *d)
 {
@@ -181,9 +194,12 @@ static int parse_devices(struct ve_config *c, const char *v)
 
 static char *format_devices(const struct ve_config *c)
 {
-	char buf[4096] = "";
-	size_t o = 0;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
 
+	if (!f)
+		return NULL;
 	for (unsigned i = 0; i < c->sec.n_devices; i++) {
 		const struct ve_device *d = &c->sec.devices[i];
 		char minor[16], acc[4] = "";
@@ -196,12 +212,10 @@ static char *format_devices(const struct ve_config *c)
 			acc[k++] = 'w';
 		if (d->access & VE_DEV_MKNOD)
 			acc[k++] = 'm';
-		o += snprintf(buf + o, sizeof(buf) - o, "%s%c:%d:%s:%s", o ? " " : "", d->type,
-			      d->major, minor, k ? acc : "none");
-		if (o >= sizeof(buf))
-			return NULL;
+		fprintf(f, "%s%c:%d:%s:%s", i ? " " : "", d->type, d->major, minor,
+			k ? acc : "none");
 	}
-	return strdup(buf);
+	return memstream_close(f, &buf);
 }
 
 /* FEATURES="nesting:on" */
@@ -310,25 +324,26 @@ static int parse_netif(struct ve_config *c, const char *v)
 
 static char *format_netif(const struct ve_config *c)
 {
-	char buf[4096] = "";
-	size_t o = 0;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
 
+	if (!f)
+		return NULL;
 	for (unsigned i = 0; i < c->net.n_netifs; i++) {
 		const struct ve_netif *n = &c->net.netifs[i];
-		o += snprintf(buf + o, sizeof(buf) - o, "%sifname=%s", i ? ";" : "", n->ifname);
+		fprintf(f, "%sifname=%s", i ? ";" : "", n->ifname);
 #define F(name, val)                                                                               \
-	if ((val) && o < sizeof(buf))                                                              \
-		o += snprintf(buf + o, sizeof(buf) - o, "," name "=%s", (val));
+	if (val)                                                                                   \
+		fprintf(f, "," name "=%s", (val));
 		F("mac", n->mac)
 		F("host_ifname", n->host_ifname)
 		F("host_mac", n->host_mac)
 		F("bridge", n->bridge)
 		F("mac_filter", n->mac_filter ? "on" : (const char *)NULL)
 #undef F
-		if (o >= sizeof(buf))
-			return NULL;
 	}
-	return strdup(buf);
+	return memstream_close(f, &buf);
 }
 
 static int parse_ips(struct ve_config *c, const char *v)
