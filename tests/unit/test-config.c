@@ -216,6 +216,41 @@ static void test_rewrite_single_quoted(void **state)
 	ve_config_free(c);
 }
 
+/* Long NETIF and DEVICES values are written back whole, not refused as out of memory. */
+static void test_rewrite_long_values(void **state)
+{
+	size_t cap = 64 * 1024, o;
+	char *text = malloc(cap), *s;
+	struct ve_config *c, *c2;
+
+	assert_non_null(text);
+	o = snprintf(text, cap, "DEVICES=\"");
+	for (int i = 0; i < 600; i++)
+		o += snprintf(text + o, cap - o, "%sc:%d:%d:rwm", i ? " " : "", 1000 + i, 100000 + i);
+	o += snprintf(text + o, cap - o, "\"\nNETIF=\"");
+	for (int i = 0; i < 100; i++)
+		o += snprintf(text + o, cap - o,
+			      "%sifname=eth%d,mac=00:18:51:00:00:%02x,host_ifname=veth101.%d,"
+			      "host_mac=00:18:51:01:00:%02x,bridge=vzbr%d,mac_filter=on",
+			      i ? ";" : "", i, i, i, i, i);
+	snprintf(text + o, cap - o, "\"\n");
+	c = parse_ok(text);
+	assert_int_equal(c->sec.n_devices, 600);
+	assert_int_equal(c->net.n_netifs, 100);
+	ve_config_mark(c, "DEVICES");
+	ve_config_mark(c, "NETIF");
+	s = ve_config_format(c);
+	assert_non_null(s);
+	assert_string_equal(s, text);
+	c2 = parse_ok(s);
+	assert_int_equal(c2->sec.n_devices, 600);
+	assert_int_equal(c2->net.n_netifs, 100);
+	free(s);
+	free(text);
+	ve_config_free(c);
+	ve_config_free(c2);
+}
+
 static void expect_malformed(const char *text, const char *where, const char *reason)
 {
 	struct ve_config *c = NULL;
@@ -1124,6 +1159,7 @@ int main(void)
 		cmocka_unit_test(test_duplicate_key),
 		cmocka_unit_test(test_quoting_styles),
 		cmocka_unit_test(test_rewrite_single_quoted),
+		cmocka_unit_test(test_rewrite_long_values),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_parse_size),
 		cmocka_unit_test(test_parse_barlim),
