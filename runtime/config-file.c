@@ -131,12 +131,14 @@ nomem:
 int conf_file_load(const char *path, struct ve_conf_file **ret)
 {
 	_cleanup_free_ char *text = NULL;
-	int r = ve_read_file(path, &text, NULL);
+	size_t len;
+	int r = ve_read_file(path, &text, &len);
 
 	if (r < 0)
 		return r;
-	if (memchr(text, '\0', strlen(text) + 1) != text + strlen(text))
-		return -EINVAL;
+	/* The parser sees a C string: what follows a NUL would be lost by the next save. */
+	if (strlen(text) != len)
+		return log_errno(-EINVAL, "%s: contains a NUL byte", path);
 	return conf_file_parse(path, text, ret);
 }
 

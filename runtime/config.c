@@ -261,15 +261,19 @@ int ve_config_parse(const struct ve_global *g, unsigned veid, const char *path, 
 int ve_config_load(const struct ve_global *g, unsigned veid, struct ve_config **ret)
 {
 	_cleanup_free_ char *path = ve_conf_path(g, veid), *text = NULL;
+	size_t len;
 	int r;
 
 	if (!path)
 		return -ENOMEM;
-	r = ve_read_file(path, &text, NULL);
+	r = ve_read_file(path, &text, &len);
 	if (r == -ENOENT)
 		return r;
 	if (r < 0)
 		return log_errno(r, "Unable to read %s: %m", path);
+	/* The parser sees a C string: what follows a NUL would be lost by the next save. */
+	if (strlen(text) != len)
+		return log_errno(-EINVAL, "%s: contains a NUL byte", path);
 	return ve_config_parse(g, veid, path, text, ret);
 }
 
