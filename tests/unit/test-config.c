@@ -648,6 +648,23 @@ static void test_global_values(void **state)
 	assert_null(d.g);
 	confdir_teardown(&d);
 
+	/* A NUL byte would cut the file short: refused, not read in part. */
+	confdir_setup(&d, NULL);
+	{
+		char *p = ve_strdup_printf("%s/vz.conf", d.path);
+		int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		assert_int_equal(write(fd, "VE_ROOT=/a\n\0LOGGING=no\n", 24), 24);
+		close(fd);
+		free(p);
+	}
+	capture_begin();
+	assert_int_equal(ve_global_load(true, &d.g), -EINVAL);
+	err = capture_end();
+	assert_non_null(strstr(err, "NUL"));
+	free(err);
+	confdir_teardown(&d);
+
 	confdir_setup(&d, "STOP_TIMEOUT=\"soon\"\n");
 	capture_begin();
 	assert_int_equal(ve_global_load(false, &d.g), -EINVAL);
@@ -1082,6 +1099,22 @@ static void test_save_reload(void **state)
 	s2 = ve_config_format(c2);
 	assert_string_equal(s1, s2);
 	assert_null(strstr(s2, "pw"));
+
+	/* A NUL byte in a VE's config: refused, so a save cannot drop what follows it. */
+	{
+		int fd = open(path, O_WRONLY | O_TRUNC);
+		struct ve_config *c3 = NULL;
+		char *err;
+
+		assert_int_equal(write(fd, "NAME=\"a\"\n\0ONBOOT=yes\n", 22), 22);
+		close(fd);
+		capture_begin();
+		assert_int_equal(ve_config_load(d.g, 101, &c3), -EINVAL);
+		err = capture_end();
+		assert_non_null(strstr(err, "NUL"));
+		assert_null(c3);
+		free(err);
+	}
 
 	/* A second save over the first leaves no temp file either. */
 	set_ok(c2, "hostname", "again.example");
