@@ -251,9 +251,9 @@ static int opt_netif_add(struct ve_config *c, const char *opt, const char *v)
 			break;
 		p += len + 1;
 	}
-	if (!fields[0] || !ifname_valid(fields[0]) ||
-	    (fields[1] && !mac_valid(fields[1])) || (fields[2] && !ifname_valid(fields[2])) ||
-	    (fields[3] && !mac_valid(fields[3])) || (fields[4] && !ifname_valid(fields[4])))
+	if (!fields[0] || !ifname_valid(fields[0]) || (fields[1] && !mac_valid(fields[1])) ||
+	    (fields[2] && !ifname_valid(fields[2])) || (fields[3] && !mac_valid(fields[3])) ||
+	    (fields[4] && !ifname_valid(fields[4])))
 		return -EINVAL;
 	for (unsigned i = 0; i < c->net.n_netifs; i++)
 		if (!strcmp(c->net.netifs[i].ifname, fields[0]))
