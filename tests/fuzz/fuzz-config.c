@@ -34,9 +34,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s = ve_config_format(c);
 	FUZZ_CHECK(s, "format of an unchanged config failed");
 	len = strlen(text);
-	FUZZ_CHECK(!strncmp(s, text, len) &&
-			   (!strcmp(s + len, "") || (len && !strcmp(s + len, "\n") && text[len - 1] != '\n')),
-		   "unchanged text differs");
+	FUZZ_CHECK(
+	    !strncmp(s, text, len) &&
+		(!strcmp(s + len, "") || (len && !strcmp(s + len, "\n") && text[len - 1] != '\n')),
+	    "unchanged text differs");
 	r = ve_config_parse(NULL, 101, "fuzz-formatted", s, &c2);
 	FUZZ_CHECK(r == 0, "formatted text does not parse (%d)", r);
 	s2 = ve_config_format(c2);

@@ -11,11 +11,11 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char *const options[] = {
-	"netif_add", "netif_del",  "devices",	 "capability", "features",   "ipadd",
-	"ipdel",     "nameserver", "searchdomain", "ram",	 "swap",     "physpages",
-	"swappages", "numproc",	   "diskspace",	 "diskinodes", "cpuunits",   "cpulimit",
-	"cpus",	     "stop-timeout", "cpumask",	 "ioprio",     "iolimit",    "iopslimit",
-	"onboot",    "disabled",   "name",	 "description", "hostname",  "userpasswd",
+    "netif_add", "netif_del",	 "devices",	 "capability",	"features", "ipadd",
+    "ipdel",	 "nameserver",	 "searchdomain", "ram",		"swap",	    "physpages",
+    "swappages", "numproc",	 "diskspace",	 "diskinodes",	"cpuunits", "cpulimit",
+    "cpus",	 "stop-timeout", "cpumask",	 "ioprio",	"iolimit",  "iopslimit",
+    "onboot",	 "disabled",	 "name",	 "description", "hostname", "userpasswd",
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

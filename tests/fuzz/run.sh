@@ -60,7 +60,7 @@ for t in $TARGETS; do
 	mkdir -p "$corpus" "$OUT/crashes"
 	echo "fuzz: running $t for ${SECONDS_EACH}s"
 	# The seeds stay read-only in the tree; new inputs go to build/fuzz/corpus/<target>.
-	if ! "$OUT/$t" -max_total_time="$SECONDS_EACH" -timeout=10 \
+	if ! "$OUT/$t" -max_total_time="$SECONDS_EACH" -timeout=10 -max_len=16384 \
 		-artifact_prefix="$OUT/crashes/$t-" -print_final_stats=0 \
 		"$corpus" "tests/fuzz/corpus/$t" >"$OUT/$t.log" 2>&1; then
 		echo "fuzz: $t FAILED, see $OUT/$t.log; inputs in $OUT/crashes/" >&2

@@ -161,8 +161,16 @@ static void test_syntax_errors(void **state)
 
 static void test_config_options(void **state)
 {
-	char *argv[] = {"--ram", "512M", "101", "--ipadd=10.0.0.1", "--hostname", "h.example",
-			"--netif_add", "eth0,,veth101.0", "--description=a=b", NULL};
+	char *argv[] = {"--ram",
+			"512M",
+			"101",
+			"--ipadd=10.0.0.1",
+			"--hostname",
+			"h.example",
+			"--netif_add",
+			"eth0,,veth101.0",
+			"--description=a=b",
+			NULL};
 	char *badval[] = {"--ram", "lots", NULL};
 	char *badval2[] = {"--ram=1M", NULL};
 	char *missing[] = {"--ipadd", NULL};
@@ -251,9 +259,8 @@ static void test_first_positional(void **state)
 
 static void test_exit_code(void **state)
 {
-	const struct cli_errmap map[] = {{ENOENT, VZ_NOVECONFIG},
-					 {EAGAIN, VZ_VE_RUNNING},
-					 {0, VZ_SYSTEM_ERROR}};
+	const struct cli_errmap map[] = {
+	    {ENOENT, VZ_NOVECONFIG}, {EAGAIN, VZ_VE_RUNNING}, {0, VZ_SYSTEM_ERROR}};
 	const struct cli_errmap empty[] = {{0, VZ_INVALID_PARAMETER_VALUE}};
 
 	assert_int_equal(cli_exit_code(0, map), VZ_OK);
@@ -291,10 +298,10 @@ static void test_usage_error(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_flags_and_values), cmocka_unit_test(test_syntax_errors),
-		cmocka_unit_test(test_config_options),	 cmocka_unit_test(test_positionals),
-		cmocka_unit_test(test_first_positional), cmocka_unit_test(test_exit_code),
-		cmocka_unit_test(test_usage_error),
+	    cmocka_unit_test(test_flags_and_values), cmocka_unit_test(test_syntax_errors),
+	    cmocka_unit_test(test_config_options),   cmocka_unit_test(test_positionals),
+	    cmocka_unit_test(test_first_positional), cmocka_unit_test(test_exit_code),
+	    cmocka_unit_test(test_usage_error),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

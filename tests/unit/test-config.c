@@ -226,7 +226,8 @@ static void test_rewrite_long_values(void **state)
 	assert_non_null(text);
 	o = snprintf(text, cap, "DEVICES=\"");
 	for (int i = 0; i < 600; i++)
-		o += snprintf(text + o, cap - o, "%sc:%d:%d:rwm", i ? " " : "", 1000 + i, 100000 + i);
+		o += snprintf(text + o, cap - o, "%sc:%d:%d:rwm", i ? " " : "", 1000 + i,
+			      100000 + i);
 	o += snprintf(text + o, cap - o, "\"\nNETIF=\"");
 	for (int i = 0; i < 100; i++)
 		o += snprintf(text + o, cap - o,
@@ -263,7 +264,8 @@ static void expect_malformed(const char *text, const char *where, const char *re
 	assert_int_equal(r, -EINVAL);
 	assert_null(c);
 	if (!strstr(err, where) || !strstr(err, reason))
-		fail_msg("for %s: want '%s' and '%s' in stderr, got '%s'", text, where, reason, err);
+		fail_msg("for %s: want '%s' and '%s' in stderr, got '%s'", text, where, reason,
+			 err);
 	free(err);
 }
 
@@ -296,8 +298,8 @@ static void expect_size(const char *s, uint64_t unit, int want_r, uint64_t want)
 	int r = ve_parse_size(s, unit, &v);
 
 	if (r != want_r)
-		fail_msg("ve_parse_size(\"%s\", %llu) = %d, want %d", s, (unsigned long long)unit, r,
-			 want_r);
+		fail_msg("ve_parse_size(\"%s\", %llu) = %d, want %d", s, (unsigned long long)unit,
+			 r, want_r);
 	if (r == 0 && v != want)
 		fail_msg("ve_parse_size(\"%s\") = %llu, want %llu", s, (unsigned long long)v,
 			 (unsigned long long)want);
@@ -474,7 +476,8 @@ static void test_expand(void **state)
 
 static void test_parse_veid(void **state)
 {
-	const char *bad[] = {"0", "00", "0101", "-1", "+1", " 1", "1 ", "1a", "abc", "",
+	const char *bad[] = {"0",	   "00",	 "0101",       "-1",	      "+1",
+			     " 1",	   "1 ",	 "1a",	       "abc",	      "",
 			     "2147483648", "4294967295", "4294967296", "99999999999", "1.0"};
 	unsigned v = 0;
 
@@ -970,7 +973,8 @@ static void test_opt_netif(void **state)
 	ve_config_free(c);
 
 	/* The file form reads back what the option wrote. */
-	c = parse_ok("NETIF=\"ifname=eth0,mac_filter=on;ifname=eth1,bridge=br0,mac=00:11:22:33:44:55\"\n");
+	c = parse_ok(
+	    "NETIF=\"ifname=eth0,mac_filter=on;ifname=eth1,bridge=br0,mac=00:11:22:33:44:55\"\n");
 	assert_int_equal(c->net.n_netifs, 2);
 	assert_true(c->net.netifs[0].mac_filter);
 	assert_string_equal(c->net.netifs[1].bridge, "br0");
@@ -1187,31 +1191,31 @@ static void test_list_find(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_roundtrip_unchanged),
-		cmocka_unit_test(test_change_one_line),
-		cmocka_unit_test(test_duplicate_key),
-		cmocka_unit_test(test_quoting_styles),
-		cmocka_unit_test(test_rewrite_single_quoted),
-		cmocka_unit_test(test_rewrite_long_values),
-		cmocka_unit_test(test_malformed),
-		cmocka_unit_test(test_parse_size),
-		cmocka_unit_test(test_parse_barlim),
-		cmocka_unit_test(test_format_size),
-		cmocka_unit_test(test_parse_bool),
-		cmocka_unit_test(test_expand),
-		cmocka_unit_test(test_parse_veid),
-		cmocka_unit_test(test_name_valid),
-		cmocka_unit_test(test_global_defaults),
-		cmocka_unit_test(test_global_values),
-		cmocka_unit_test(test_opt_memory),
-		cmocka_unit_test(test_opt_disk_cpu_io),
-		cmocka_unit_test(test_opt_meta),
-		cmocka_unit_test(test_opt_ip),
-		cmocka_unit_test(test_opt_netif),
-		cmocka_unit_test(test_opt_caps_devices),
-		cmocka_unit_test(test_opt_userpasswd_unknown),
-		cmocka_unit_test(test_save_reload),
-		cmocka_unit_test(test_list_find),
+	    cmocka_unit_test(test_roundtrip_unchanged),
+	    cmocka_unit_test(test_change_one_line),
+	    cmocka_unit_test(test_duplicate_key),
+	    cmocka_unit_test(test_quoting_styles),
+	    cmocka_unit_test(test_rewrite_single_quoted),
+	    cmocka_unit_test(test_rewrite_long_values),
+	    cmocka_unit_test(test_malformed),
+	    cmocka_unit_test(test_parse_size),
+	    cmocka_unit_test(test_parse_barlim),
+	    cmocka_unit_test(test_format_size),
+	    cmocka_unit_test(test_parse_bool),
+	    cmocka_unit_test(test_expand),
+	    cmocka_unit_test(test_parse_veid),
+	    cmocka_unit_test(test_name_valid),
+	    cmocka_unit_test(test_global_defaults),
+	    cmocka_unit_test(test_global_values),
+	    cmocka_unit_test(test_opt_memory),
+	    cmocka_unit_test(test_opt_disk_cpu_io),
+	    cmocka_unit_test(test_opt_meta),
+	    cmocka_unit_test(test_opt_ip),
+	    cmocka_unit_test(test_opt_netif),
+	    cmocka_unit_test(test_opt_caps_devices),
+	    cmocka_unit_test(test_opt_userpasswd_unknown),
+	    cmocka_unit_test(test_save_reload),
+	    cmocka_unit_test(test_list_find),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
