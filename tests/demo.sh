@@ -18,6 +18,18 @@ D=${DEMO_DIR:-/var/tmp/vzkit-demo}
 export VZ_CONFDIR=$D/etc
 CT=101
 IP=10.213.0.101
+
+run() {
+	printf '\n\033[1m# %s\033[0m\n' "$*"
+	"$@"
+}
+cleanup() {
+	"$B/vzctl" --quiet stop $CT --fast >/dev/null 2>&1
+	"$B/vzctl" --quiet destroy $CT >/dev/null 2>&1
+	ip link del vzdemo0 >/dev/null 2>&1
+	rm -rf "$D"
+}
+cleanup # an earlier, interrupted demo
 mkdir -p "$VZ_CONFDIR/conf"
 cat >"$VZ_CONFDIR/vz.conf" <<CONF
 # vzkit demo tree (make demo)
@@ -32,18 +44,6 @@ VE_BRIDGE="vzdemo0"
 VE_CGROUP_PARENT="vzdemo"
 CONF
 cp "$TOP/conf/ve-basic.conf-sample" "$VZ_CONFDIR/conf/" 2>/dev/null
-
-run() {
-	printf '\n\033[1m# %s\033[0m\n' "$*"
-	"$@"
-}
-cleanup() {
-	"$B/vzctl" --quiet stop $CT --fast >/dev/null 2>&1
-	"$B/vzctl" --quiet destroy $CT >/dev/null 2>&1
-	ip link del vzdemo0 >/dev/null 2>&1
-	rm -rf "$D"
-}
-cleanup # an earlier, interrupted demo
 [ "${KEEP:-0}" = 1 ] || trap cleanup EXIT
 
 set -e
