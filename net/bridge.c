@@ -31,7 +31,7 @@ static int bridge_create(struct net_sock *s, const char *name)
 		return 0; /* another VE start made it meanwhile */
 	if (r < 0)
 		return log_errno(r, "create bridge '%s': %m%s", name, net_kmsg(s));
-	log_info("created bridge '%s'", name);
+	log_info("Bridge %s created", name);
 	return 0;
 }
 

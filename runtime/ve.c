@@ -125,6 +125,24 @@ int ve_exec(const struct ve_config *c, const struct ve_exec_opts *o, int *ret_st
 	return r < 0 ? r : ops(c)->exec(c, o, ret_status);
 }
 
+static int apply_stopped(struct ve_config *c)
+{
+	struct ve_start_opts so = {.wait = true, .force = true};
+	struct ve_stop_opts to = {0};
+	int level = ve_log_get_level(), r;
+
+	ve_log_set_level(VE_LOG_WARN); /* the start and stop are an implementation detail */
+	r = ops(c)->start(c, &so);
+	ve_log_set_level(level);
+	if (r < 0)
+		return r;
+	r = ops(c)->apply(c, VE_CHANGED_USERPASSWD);
+	ve_log_set_level(VE_LOG_WARN);
+	int k = ops(c)->stop(c, &to);
+	ve_log_set_level(level);
+	return r < 0 ? r : k;
+}
+
 int ve_apply(struct ve_config *c)
 {
 	struct ve_status st;
@@ -135,11 +153,11 @@ int ve_apply(struct ve_config *c)
 	r = ve_get_status(c, &st);
 	if (r < 0)
 		return r;
-	if (!st.running) {
-		if (c->changed & VE_CHANGED_USERPASSWD)
-			return log_errno(-ESRCH, "Container is not running: --userpasswd needs a "
-						 "running container");
+	if (st.running)
+		return ops(c)->apply(c, c->changed);
+	if (!(c->changed & VE_CHANGED_USERPASSWD))
 		return 0;
-	}
-	return ops(c)->apply(c, c->changed);
+	/* A password is set by the template's script inside the VE, never by running the VE's
+	 * own binaries on the host: a stopped VE is started for it, then stopped again. */
+	return apply_stopped(c);
 }

@@ -188,6 +188,10 @@ static int ct_apply(struct ve_config *c, unsigned changed)
 		r = ve_cgroup_apply(c->veid, &c->res, &c->sec);
 		if (r < 0)
 			return r;
+		r = ve_cgroup_set_io_limit(c->veid, c->fs.private, c->res.iolimit,
+					   c->res.iopslimit);
+		if (r < 0 && (c->res.iolimit || c->res.iopslimit))
+			return r;
 	}
 	if (changed & VE_CHANGED_HOSTNAME) {
 		_cleanup_free_ char *h = ve_strdup_printf("HOSTNAME=%s",

@@ -58,6 +58,22 @@ static int push_kv(char ***env, const char *key, char *const *vals)
 	return r;
 }
 
+/* NAMESERVER="inherit": the host's own nameservers from /etc/resolv.conf. */
+static char **host_nameservers(void)
+{
+	_cleanup_free_ char *text = NULL;
+	char **v = calloc(1, sizeof(char *));
+
+	if (!v || ve_read_file("/etc/resolv.conf", &text, NULL) < 0)
+		return v;
+	for (char *l = strtok(text, "\n"); l; l = strtok(NULL, "\n")) {
+		char addr[64];
+		if (sscanf(l, " nameserver %63s", addr) == 1 && ve_strv_push(&v, addr) < 0)
+			break;
+	}
+	return v;
+}
+
 /* Appends "( script )" for action to *text when the distribution has it. */
 static int append_action(const struct ve_config *c, const char *action, char **text)
 {
@@ -98,7 +114,11 @@ int ct_prestart_script(const struct ve_config *c, char **ret_text, char ***ret_e
 			r = append_action(c, "set-hostname", &text);
 	}
 	if (r == 0 && dns) {
-		r = push_kv(&env, "NAMESERVER", c->net.nameservers);
+		_cleanup_strv_ char **host = NULL;
+		char **ns = c->net.nameservers;
+		if (ns && ns[0] && !strcmp(ns[0], "inherit") && !ns[1])
+			ns = host = host_nameservers();
+		r = ns || !c->net.nameservers ? push_kv(&env, "NAMESERVER", ns) : -ENOMEM;
 		if (r == 0)
 			r = push_kv(&env, "SEARCHDOMAIN", c->net.searchdomains);
 		if (r == 0)

@@ -76,7 +76,14 @@ static void undo_mount(struct start_ctx *x)
 
 static int step_cgroup(struct start_ctx *x)
 {
-	return ve_cgroup_create(x->c->veid, &x->c->res, &x->c->sec);
+	const struct ve_res *res = &x->c->res;
+	int r = ve_cgroup_create(x->c->veid, res, &x->c->sec);
+
+	/* I/O throttling is per block device: the one holding the VE's private area. */
+	if (r == 0 && (res->iolimit || res->iopslimit))
+		r = ve_cgroup_set_io_limit(x->c->veid, x->c->fs.private, res->iolimit,
+					   res->iopslimit);
+	return r;
 }
 
 static void undo_cgroup(struct start_ctx *x)
@@ -150,8 +157,9 @@ static int step_exec_init(struct start_ctx *x)
 	return r;
 }
 
-/* Waits until the template's init signals it has booted (the marker file), or init dies. */
-static int step_wait(struct start_ctx *x)
+/* Waits until the template's init signals it has booted (the marker file), or init dies.
+ * Not a step: a VE that started but boots slowly stays up; only the wait fails. */
+static int wait_booted(struct start_ctx *x)
 {
 	uint64_t deadline = ve_now_usec() + (uint64_t)60 * 1000000;
 	_cleanup_close_ int root = -1;
@@ -184,7 +192,6 @@ static const struct start_step steps[] = {
 	{"spawn", step_spawn, undo_spawn},
 	{"net", step_net, undo_net},
 	{"exec", step_exec_init, NULL},
-	{"wait", step_wait, NULL},
 };
 
 /* Test hook: VZ_FAULT_STEP=start:<step> makes the process die at that step (fault battery). */
@@ -215,6 +222,8 @@ int ct_start(struct ve_config *c, const struct ve_start_opts *o)
 			if (steps[j].undo)
 				steps[j].undo(&x);
 	}
+	if (r == 0)
+		r = wait_booted(&x);
 	if (x.sync_wr >= 0)
 		close(x.sync_wr);
 	if (x.err_rd >= 0)
