@@ -58,6 +58,12 @@ leak_snapshot() {
 	echo "veths $(ip -o link show type veth 2>/dev/null | grep -cE ' (veth[0-9]+\.[0-9]+|vzr[0-9]+)@')"
 	echo "loops $(losetup -a 2>/dev/null | grep -c vzkit-test)"
 	echo "bridges $(ip -o link show type bridge 2>/dev/null | grep -c ' vztb')"
+	local ns
+	for ns in pid net mnt uts ipc cgroup time; do # namespaces in use by live processes
+		echo "$ns-namespaces $(find /proc/[0-9]*/ns/$ns -maxdepth 0 -printf '%l\n' 2>/dev/null |
+			sort -u | wc -l)"
+	done
+	echo "processes $(ps -e -o stat=,comm= | awk '$1 !~ /Z/ && $2 ~ /^(init|busybox|sleep|systemd)$/' | wc -l)"
 }
 
 run_integration() {
@@ -111,7 +117,7 @@ if [ "$mode" != unit ]; then
 		after=$(leak_snapshot)
 		if [ "$before" = "$after" ]; then
 			passed=$((passed + 1))
-			echo "ok   no leaked mounts, cgroups, veths, loop devices or bridges"
+			echo "ok   no leaked mounts, cgroups, veths, loop devices, bridges, namespaces or processes"
 		else
 			failed=$((failed + 1))
 			echo "FAIL leak check:"
