@@ -38,7 +38,13 @@ HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=$(B)/tests/%)
 
 all: $(BINS)
 
-$(B)/obj/%.o: %.c
+# Objects are rebuilt when the flags change (e.g. another PREFIX compiles in another DATADIR).
+FLAGS_STAMP := $(B)/.cflags
+$(FLAGS_STAMP): FORCE
+	@mkdir -p $(B)
+	@echo '$(CFLAGS)' | cmp -s - $@ || echo '$(CFLAGS)' > $@
+
+$(B)/obj/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
@@ -99,4 +105,4 @@ format-check:
 clean:
 	rm -rf $(B)
 
-.PHONY: all deps tests check check-unit demo bench bench-start install format-check clean
+.PHONY: FORCE all deps tests check check-unit demo bench bench-start install format-check clean
