@@ -62,6 +62,7 @@ VE_BRIDGE="$T_BRIDGE"
 VE_CGROUP_PARENT="$T_CG"
 STOP_TIMEOUT="10"
 CONF
+	# Later lines win: extra KEY="value" arguments override the defaults above.
 	for kv in "$@"; do echo "$kv" >>"$VZ_CONFDIR/vz.conf"; done
 }
 
