@@ -14,7 +14,7 @@ int cli_check_unique(struct cli *x, struct ve_config *c)
 		return VZ_SET_NAME_ERROR;
 	}
 	for (char **ip = c->net.ip_addresses; ip && *ip; ip++) {
-		if (ve_config_find_value(x->g, "IP_ADDRESS", *ip, c->veid, &other) == 0) {
+		if (ve_config_find_ip(x->g, *ip, c->veid, &other) == 0) {
 			fprintf(stderr, "IP address %s is already used by CT %u\n", *ip, other);
 			return VZ_IP_INUSE;
 		}

@@ -2,6 +2,7 @@
 #ifndef VE_CONFIG_INTERNAL_H
 #define VE_CONFIG_INTERNAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -72,5 +73,10 @@ void conf_defaults(struct ve_config *c, const struct ve_global *g);
 /* Frees what c's fields own (not c itself). */
 void conf_free_fields(struct ve_config *c);
 int conf_parse_ip(const char *s, int *ret_family);
+/* Writes the canonical form of an "addr[/prefix]" (the prefix kept when with_prefix); returns
+ * AF_INET or AF_INET6, or -EINVAL. */
+int conf_ip_canon(const char *s, bool with_prefix, char *out, size_t outlen);
+/* Whether two "addr[/prefix]" strings name the same address, whatever the spelling. */
+bool conf_ip_same(const char *a, const char *b);
 /* One DEVICES entry c:MAJOR:MINOR|*:ACCESS; -EINVAL if malformed. */
 int conf_parse_device(const char *s, struct ve_device *d);

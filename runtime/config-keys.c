@@ -10,13 +10,13 @@
 
 #define OFF(f) offsetof(struct ve_config, f)
 
-int conf_parse_ip(const char *s, int *ret_family)
+int conf_ip_canon(const char *s, bool with_prefix, char *out, size_t outlen)
 {
-	char addr[INET6_ADDRSTRLEN + 1];
+	char addr[INET6_ADDRSTRLEN + 1], canon[INET6_ADDRSTRLEN];
 	const char *slash = strchr(s, '/');
 	size_t len = slash ? (size_t)(slash - s) : strlen(s);
 	unsigned char buf[16];
-	uint64_t prefix;
+	uint64_t prefix = 0;
 	int family;
 
 	if (len == 0 || len >= sizeof(addr))
@@ -31,11 +31,33 @@ int conf_parse_ip(const char *s, int *ret_family)
 		return -EINVAL;
 	if (slash && (ve_parse_u64(slash + 1, &prefix) < 0 || prefix > (family == AF_INET ? 32 : 128)))
 		return -EINVAL;
+	if (!inet_ntop(family, buf, canon, sizeof(canon)))
+		return -EINVAL;
+	if ((size_t)snprintf(out, outlen, slash && with_prefix ? "%s/%u" : "%s", canon,
+			     (unsigned)prefix) >= outlen)
+		return -ENAMETOOLONG;
+	return family;
+}
+
+int conf_parse_ip(const char *s, int *ret_family)
+{
+	char buf[INET6_ADDRSTRLEN + 8];
+	int family = conf_ip_canon(s, true, buf, sizeof(buf));
+
+	if (family < 0)
+		return family;
 	if (ret_family)
 		*ret_family = family;
 	return 0;
 }
 
+bool conf_ip_same(const char *a, const char *b)
+{
+	char ca[INET6_ADDRSTRLEN + 8], cb[INET6_ADDRSTRLEN + 8];
+
+	return conf_ip_canon(a, false, ca, sizeof(ca)) > 0 &&
+	       conf_ip_canon(b, false, cb, sizeof(cb)) > 0 && !strcmp(ca, cb);
+}
 static int parse_type(struct ve_config *c, const char *v)
 {
 	if (!strcmp(v, "ct") || !strcmp(v, "") )
@@ -219,12 +241,26 @@ static char *format_devices(const struct ve_config *c)
 }
 
 /* FEATURES="nesting:on" */
+/* OpenVZ features a config may carry. vzkit keeps them so such a file loads and saves
+ * unchanged; they have no effect here (a VE's root is a full root of its own namespaces). */
+static const char *const openvz_features[] = {"sysfs", "nfs",   "sit",    "ipip",
+					      "ppp",   "ipgre", "bridge", "nfsd"};
+
+static bool openvz_feature(const char *name, size_t len)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(openvz_features); i++)
+		if (strlen(openvz_features[i]) == len && !strncmp(openvz_features[i], name, len))
+			return true;
+	return false;
+}
+
 static int parse_features(struct ve_config *c, const char *v)
 {
 	_cleanup_strv_ char **w = ve_strv_split(v, " \t");
+	_cleanup_strv_ char **other = calloc(1, sizeof(char *));
 	bool nesting = false;
 
-	if (!w)
+	if (!w || !other)
 		return -ENOMEM;
 	for (char **p = w; *p; p++) {
 		char *colon = strchr(*p, ':');
@@ -232,19 +268,41 @@ static int parse_features(struct ve_config *c, const char *v)
 
 		if (!colon || ve_parse_bool(colon + 1, &b) < 0)
 			return -EINVAL;
-		*colon = '\0';
-		if (!strcmp(*p, "nesting"))
+		if (!strncmp(*p, "nesting:", 8)) {
 			nesting = b;
-		else
+			continue;
+		}
+		if (!openvz_feature(*p, colon - *p))
 			return -EINVAL;
+		for (char **o = other; *o; o++) /* a later "name:" replaces an earlier one */
+			if (!strncmp(*o, *p, colon - *p + 1)) {
+				free(*o);
+				memmove(o, o + 1, (ve_strv_len(o + 1) + 1) * sizeof(char *));
+				break;
+			}
+		if (ve_strv_push(&other, *p) < 0)
+			return -ENOMEM;
 	}
 	c->sec.nesting = nesting;
+	ve_strv_free(c->sec.features_other);
+	c->sec.features_other = TAKE_PTR(other);
 	return 0;
 }
 
 static char *format_features(const struct ve_config *c)
 {
-	return strdup(c->sec.nesting ? "nesting:on" : "");
+	size_t len = sizeof("nesting:off");
+	char *s, *o;
+
+	for (char **p = c->sec.features_other; p && *p; p++)
+		len += strlen(*p) + 1;
+	s = o = malloc(len);
+	if (!s)
+		return NULL;
+	o = stpcpy(o, c->sec.nesting ? "nesting:on" : "");
+	for (char **p = c->sec.features_other; p && *p; p++)
+		o += sprintf(o, "%s%s", o == s ? "" : " ", *p);
+	return s;
 }
 
 /* NETIF="ifname=eth0,mac=..,host_ifname=..,host_mac=..,bridge=..,mac_filter=on;ifname=eth1,.." */
@@ -531,5 +589,6 @@ void conf_free_fields(struct ve_config *c)
 		netif_free(&c->net.netifs[i]);
 	free(c->net.netifs);
 	free(c->sec.devices);
+	ve_strv_free(c->sec.features_other);
 	ve_strv_free(c->userpasswd);
 }

@@ -139,14 +139,17 @@ static int opt_description(struct ve_config *c, const char *opt, const char *v)
 
 static int opt_ipadd(struct ve_config *c, const char *opt, const char *v)
 {
-	if (conf_parse_ip(v, NULL) < 0)
+	char canon[64];
+
+	/* Stored in canonical form, so that one address has one spelling on the host. */
+	if (conf_ip_canon(v, true, canon, sizeof(canon)) < 0)
 		return -EINVAL;
 	for (char **p = c->net.ip_addresses; p && *p; p++)
-		if (!strcmp(*p, v))
+		if (conf_ip_same(*p, v))
 			return -EEXIST;
 	if (!c->net.ip_addresses && !(c->net.ip_addresses = calloc(1, sizeof(char *))))
 		return -ENOMEM;
-	if (ve_strv_push(&c->net.ip_addresses, v) < 0)
+	if (ve_strv_push(&c->net.ip_addresses, canon) < 0)
 		return -ENOMEM;
 	conf_mark(c, "IP_ADDRESS");
 	return 0;
@@ -160,7 +163,7 @@ static int opt_ipdel(struct ve_config *c, const char *opt, const char *v)
 	if (!all && conf_parse_ip(v, NULL) < 0)
 		return -EINVAL;
 	for (char **p = w; p && *p; p++) {
-		if (all || !strcmp(*p, v)) {
+		if (all || conf_ip_same(*p, v)) {
 			free(*p);
 			found = true;
 		} else {
@@ -299,15 +302,18 @@ static int opt_netif_del(struct ve_config *c, const char *opt, const char *v)
 }
 
 /* --capability name:on|off, added to what the VE has. */
-static int opt_capability(struct ve_config *c, const char *opt, const char *v)
+/* --capability name:on|off and --features name:on|off add to what the VE has; for a name
+ * given twice the later setting wins. */
+static int opt_accumulate(struct ve_config *c, const char *opt, const char *v)
 {
-	_cleanup_free_ char *cur = conf_key_format(c, conf_key_find("CAPABILITY"));
+	const char *key = !strcmp(opt, "capability") ? "CAPABILITY" : "FEATURES";
+	_cleanup_free_ char *cur = conf_key_format(c, conf_key_find(key));
 	_cleanup_free_ char *nv = NULL;
 
 	if (!cur)
 		return -ENOMEM;
 	nv = ve_strdup_printf("%s %s", cur, v);
-	return nv ? set_key(c, "CAPABILITY", nv) : -ENOMEM;
+	return nv ? set_key(c, key, nv) : -ENOMEM;
 }
 
 /* --devices c|b:major:minor|all:[r][w][m]|none; replaces an entry for the same device. */
@@ -379,9 +385,9 @@ static const struct option_desc options[] = {
 	{"searchdomain", opt_strv_append, NULL, 0},
 	{"netif_add", opt_netif_add, NULL, 0},
 	{"netif_del", opt_netif_del, NULL, 0},
-	{"capability", opt_capability, NULL, 0},
+	{"capability", opt_accumulate, NULL, 0},
 	{"devices", opt_devices, NULL, 0},
-	{"features", opt_key, "FEATURES", 0},
+	{"features", opt_accumulate, NULL, 0},
 	{"userpasswd", opt_userpasswd, NULL, 0},
 };
 

@@ -421,8 +421,19 @@ static bool has_word(const char *list, const char *word)
 	return false;
 }
 
-int ve_config_find_value(const struct ve_global *g, const char *key, const char *word,
-			 unsigned skip, unsigned *ret)
+static bool has_ip(const char *list, const char *addr)
+{
+	_cleanup_strv_ char **w = ve_strv_split(list, " \t");
+
+	for (char **p = w; p && *p; p++)
+		if (conf_ip_same(*p, addr))
+			return true;
+	return false;
+}
+
+static int find_value(const struct ve_global *g, const char *key, const char *word,
+		      bool (*match_fn)(const char *list, const char *word), unsigned skip,
+		      unsigned *ret)
 {
 	_cleanup_free_ unsigned *ids = NULL;
 	unsigned n;
@@ -447,7 +458,7 @@ int ve_config_find_value(const struct ve_global *g, const char *key, const char 
 		if (r < 0)
 			continue;
 		v = conf_file_get(f, key);
-		match = v && has_word(v, word);
+		match = v && match_fn(v, word);
 		conf_file_free(f);
 		if (match) {
 			*ret = ids[i];
@@ -455,6 +466,17 @@ int ve_config_find_value(const struct ve_global *g, const char *key, const char 
 		}
 	}
 	return -ENOENT;
+}
+
+int ve_config_find_value(const struct ve_global *g, const char *key, const char *word,
+			 unsigned skip, unsigned *ret)
+{
+	return find_value(g, key, word, has_word, skip, ret);
+}
+
+int ve_config_find_ip(const struct ve_global *g, const char *addr, unsigned skip, unsigned *ret)
+{
+	return find_value(g, "IP_ADDRESS", addr, has_ip, skip, ret);
 }
 
 int ve_config_find_name(const struct ve_global *g, const char *name, unsigned *ret)

@@ -86,6 +86,7 @@ struct ve_sec {
 	struct ve_device *devices;
 	unsigned n_devices;
 	bool nesting;      /* FEATURES nesting:on; not migratable */
+	char **features_other; /* OpenVZ FEATURES kept as written ("nfs:on"); no effect */
 	bool privileged;   /* no user namespace */
 	struct ve_idmap uidmap; /* count 0 = none */
 	struct ve_idmap gidmap;
@@ -195,6 +196,8 @@ int ve_config_find_name(const struct ve_global *g, const char *name, unsigned *r
 /* Finds a VE other than skip whose KEY holds word (as a whole space-separated word). */
 int ve_config_find_value(const struct ve_global *g, const char *key, const char *word,
 			 unsigned skip, unsigned *ret);
+/* Finds a VE other than skip that has addr in IP_ADDRESS, however either is spelled. */
+int ve_config_find_ip(const struct ve_global *g, const char *addr, unsigned skip, unsigned *ret);
 /* Lists the VEs that have a config, sorted. Caller frees *ret. */
 int ve_config_list(const struct ve_global *g, unsigned **ret, unsigned *ret_n);
 

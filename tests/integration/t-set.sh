@@ -55,8 +55,16 @@ expect_rc 21 "an all-digit name" "$VZCTL" set 402 --name 12345
 expect_rc 0 "--ipadd --save" "$VZCTL" set 401 --ipadd 10.213.4.1 --save
 expect_rc 78 "an address another VE has" "$VZCTL" set 402 --ipadd 10.213.4.1 --save
 expect_rc 21 "a malformed address" "$VZCTL" set 402 --ipadd 10.213.4.300
+expect_rc 78 "the same address spelled differently" "$VZCTL" set 402 --ipadd 10.213.4.1/24
+expect_rc 0 "an IPv6 address" "$VZCTL" set 401 --ipadd FD00:0::0042 --save
+check "... is stored in canonical form" grep -q 'fd00::42' "$conf"
+expect_rc 0 "--ipdel in another spelling" "$VZCTL" set 401 --ipdel fd00::42 --save
 expect_rc 0 "--ipdel" "$VZCTL" set 401 --ipdel 10.213.4.1 --save
 check "... removes it from the config" sh -c "! grep -q '10.213.4.1' '$conf'"
+echo 'FEATURES="nfs:on sysfs:off"' >>"$conf"
+expect_rc 0 "an OpenVZ config's FEATURES load" "$VZCTL" set 401 --features nesting:on --save
+check "... and are kept beside the new one" grep -q 'FEATURES="nesting:on nfs:on sysfs:off"' "$conf"
+expect_rc 21 "an unknown feature" "$VZCTL" set 401 --features warp:on
 expect_rc 20 "set with nothing to set" "$VZCTL" set 401
 expect_rc 20 "set with an unknown option" "$VZCTL" set 401 --frobnicate 1
 cp "$conf" "$T_DIR/before"
