@@ -75,6 +75,7 @@ tests: $(UNIT_BINS) $(HELPER_BINS)
 
 check: deps
 	@$(MAKE) --no-print-directory all tests
+	@$(MAKE) --no-print-directory format-check
 	@tests/run.sh
 
 check-unit: all tests
@@ -100,7 +101,7 @@ install: all
 	install -m 644 conf/ve-basic.conf-sample $(DESTDIR)$(SYSCONFDIR)/vz/conf/
 
 format-check:
-	@clang-format --dry-run --Werror $(shell git ls-files '*.c' '*.h')
+	@clang-format --dry-run --Werror $(shell git ls-files '*.c' '*.h') && echo 'format: ok'
 
 clean:
 	rm -rf $(B)

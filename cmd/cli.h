@@ -13,7 +13,7 @@ struct cli {
 	struct ve_config *c; /* NULL when the VE has no config */
 	int lock_fd;
 	bool wait_lock;
-	int argc;   /* the command's own arguments, after the CTID */
+	int argc; /* the command's own arguments, after the CTID */
 	char **argv;
 };
 

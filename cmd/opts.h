@@ -9,8 +9,8 @@
 struct cli_flag {
 	const char *name;
 	bool has_arg;
-	bool *flag;          /* set when present */
-	const char **value;  /* the value, when has_arg */
+	bool *flag;	    /* set when present */
+	const char **value; /* the value, when has_arg */
 };
 
 /*

@@ -28,9 +28,9 @@ int cmd_create(struct cli *x, int argc, char **argv)
 	const char *sample = NULL;
 	_cleanup_free_ char **rest = NULL;
 	struct cli_flag flags[] = {
-		{"ostemplate", true, NULL, &o.ostemplate}, {"config", true, NULL, &sample},
-		{"layout", true, NULL, &o.layout},	   {"private", true, NULL, &o.private_dir},
-		{"root", true, NULL, &o.root_dir},	   {NULL, false, NULL, NULL}};
+	    {"ostemplate", true, NULL, &o.ostemplate}, {"config", true, NULL, &sample},
+	    {"layout", true, NULL, &o.layout},	       {"private", true, NULL, &o.private_dir},
+	    {"root", true, NULL, &o.root_dir},	       {NULL, false, NULL, NULL}};
 	static const struct cli_errmap map[] = {{EEXIST, VZ_FS_PRVT_AREA_EXIST},
 						{ENOPKG, VZ_OSTEMPLATE_NOT_FOUND},
 						{EINVAL, VZ_INVALID_PARAMETER_VALUE},

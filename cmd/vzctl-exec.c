@@ -116,7 +116,7 @@ int cmd_enter(struct cli *x, int argc, char **argv)
 	static const struct cli_errmap map[] = {{ESRCH, VZ_VE_NOT_RUNNING}, {0, VZ_SYSTEM_ERROR}};
 	char *shv[] = {"/bin/sh", "-l", NULL};
 	struct ve_exec_opts o = {
-		.argv = shv, .stdin_fd = 0, .stdout_fd = 1, .stderr_fd = 2, .pty = true};
+	    .argv = shv, .stdin_fd = 0, .stdout_fd = 1, .stderr_fd = 2, .pty = true};
 	int status, r = open_running(x, "enter", argc, argv);
 
 	if (r)

@@ -152,9 +152,8 @@ int cmd_mount(struct cli *x, int argc, char **argv)
 int cmd_umount(struct cli *x, int argc, char **argv)
 {
 	struct cli_flag flags[] = {{NULL, false, NULL, NULL}};
-	static const struct cli_errmap map[] = {{EBUSY, VZ_VE_RUNNING},
-						{ENOTCONN, VZ_FS_NOT_MOUNTED},
-						{0, VZ_FS_CANTUMOUNT}};
+	static const struct cli_errmap map[] = {
+	    {EBUSY, VZ_VE_RUNNING}, {ENOTCONN, VZ_FS_NOT_MOUNTED}, {0, VZ_FS_CANTUMOUNT}};
 	int r = open_ve(x, "umount", argc, argv, flags);
 
 	if (r)
@@ -170,7 +169,7 @@ int cmd_destroy(struct cli *x, int argc, char **argv)
 {
 	struct cli_flag flags[] = {{NULL, false, NULL, NULL}};
 	static const struct cli_errmap map[] = {
-		{EBUSY, VZ_VE_RUNNING}, {EISCONN, VZ_FS_MOUNTED}, {0, VZ_FS_DEL_PRVT}};
+	    {EBUSY, VZ_VE_RUNNING}, {EISCONN, VZ_FS_MOUNTED}, {0, VZ_FS_DEL_PRVT}};
 	int r = open_ve(x, "destroy", argc, argv, flags);
 
 	if (r)

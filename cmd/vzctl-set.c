@@ -5,7 +5,6 @@
 
 #include <string.h>
 
-
 int cmd_set(struct cli *x, int argc, char **argv)
 {
 	_cleanup_free_ char **rest = NULL;

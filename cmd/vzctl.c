@@ -7,23 +7,23 @@
 #define VZKIT_VERSION "0.1.0"
 
 const struct cli_command cli_commands[] = {
-	{"create", cmd_create,
-	 "[--ostemplate NAME] [--config NAME] [--layout NAME] [--private PATH] [--root PATH] "
-	 "[set options]"},
-	{"destroy", cmd_destroy, ""},
-	{"delete", cmd_destroy, ""},
-	{"mount", cmd_mount, ""},
-	{"umount", cmd_umount, ""},
-	{"start", cmd_start, "[--wait] [--force]"},
-	{"stop", cmd_stop, "[--fast] [--timeout SECONDS]"},
-	{"restart", cmd_restart, "[--wait] [--force] [--fast]"},
-	{"status", cmd_status, ""},
-	{"exec", cmd_exec, "COMMAND [ARG ...] | -"},
-	{"exec2", cmd_exec2, "COMMAND [ARG ...] | -"},
-	{"runscript", cmd_runscript, "SCRIPT"},
-	{"enter", cmd_enter, ""},
-	{"set", cmd_set, "[set options] [--save] [--force]"},
-	{NULL, NULL, NULL},
+    {"create", cmd_create,
+     "[--ostemplate NAME] [--config NAME] [--layout NAME] [--private PATH] [--root PATH] "
+     "[set options]"},
+    {"destroy", cmd_destroy, ""},
+    {"delete", cmd_destroy, ""},
+    {"mount", cmd_mount, ""},
+    {"umount", cmd_umount, ""},
+    {"start", cmd_start, "[--wait] [--force]"},
+    {"stop", cmd_stop, "[--fast] [--timeout SECONDS]"},
+    {"restart", cmd_restart, "[--wait] [--force] [--fast]"},
+    {"status", cmd_status, ""},
+    {"exec", cmd_exec, "COMMAND [ARG ...] | -"},
+    {"exec2", cmd_exec2, "COMMAND [ARG ...] | -"},
+    {"runscript", cmd_runscript, "SCRIPT"},
+    {"enter", cmd_enter, ""},
+    {"set", cmd_set, "[set options] [--save] [--force]"},
+    {NULL, NULL, NULL},
 };
 
 static void usage(FILE *f)
@@ -32,15 +32,16 @@ static void usage(FILE *f)
 		   "       vzctl --help | --version\n\nCommands:\n");
 	for (const struct cli_command *c = cli_commands; c->name; c++)
 		fprintf(f, "  vzctl %s CTID %s\n", c->name, c->usage);
-	fprintf(f, "\nSet options:\n"
-		   "  --ram SIZE --swap SIZE --physpages B:L --swappages B:L --numproc B:L\n"
-		   "  --cpuunits N --cpulimit PCT --cpus N --cpumask LIST --ioprio 0-7\n"
-		   "  --iolimit SIZE --iopslimit N --diskspace S:H --diskinodes S:H\n"
-		   "  --hostname NAME --ipadd IP --ipdel IP|all --nameserver IP --searchdomain NAME\n"
-		   "  --netif_add IFNAME[,MAC,HOST_IFNAME,HOST_MAC,BRIDGE] --netif_del IFNAME|all\n"
-		   "  --userpasswd USER:PASS --name NAME --description TEXT --onboot yes|no\n"
-		   "  --disabled yes|no --capability CAP:on|off --devices c|b:MAJ:MIN|all:r|w|m|none\n"
-		   "  --features nesting:on|off --stop-timeout SECONDS\n");
+	fprintf(f,
+		"\nSet options:\n"
+		"  --ram SIZE --swap SIZE --physpages B:L --swappages B:L --numproc B:L\n"
+		"  --cpuunits N --cpulimit PCT --cpus N --cpumask LIST --ioprio 0-7\n"
+		"  --iolimit SIZE --iopslimit N --diskspace S:H --diskinodes S:H\n"
+		"  --hostname NAME --ipadd IP --ipdel IP|all --nameserver IP --searchdomain NAME\n"
+		"  --netif_add IFNAME[,MAC,HOST_IFNAME,HOST_MAC,BRIDGE] --netif_del IFNAME|all\n"
+		"  --userpasswd USER:PASS --name NAME --description TEXT --onboot yes|no\n"
+		"  --disabled yes|no --capability CAP:on|off --devices c|b:MAJ:MIN|all:r|w|m|none\n"
+		"  --features nesting:on|off --stop-timeout SECONDS\n");
 }
 
 int main(int argc, char **argv)

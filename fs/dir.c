@@ -124,12 +124,12 @@ static int dir_usage(const struct ve_fs *fs, struct ve_fs_usage *ret)
 }
 
 const struct ve_storage_ops ve_storage_dir_ops = {
-	.name = "dir",
-	.probe = dir_probe,
-	.create = dir_create,
-	.mount = dir_mount,
-	.umount = dir_umount,
-	.destroy = dir_destroy,
-	.resize = dir_resize,
-	.usage = dir_usage,
+    .name = "dir",
+    .probe = dir_probe,
+    .create = dir_create,
+    .mount = dir_mount,
+    .umount = dir_umount,
+    .destroy = dir_destroy,
+    .resize = dir_resize,
+    .usage = dir_usage,
 };

@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 
 static const struct ve_storage_ops *const backends[] = {
-	&ve_storage_dir_ops,
+    &ve_storage_dir_ops,
 };
 
 const struct ve_storage_ops *ve_storage_get(const char *layout)

@@ -14,10 +14,10 @@
 enum ve_cgroup_mode { VE_CGROUP_V1 = 1, VE_CGROUP_V2, VE_CGROUP_HYBRID };
 
 struct ve_cgroup_stats {
-	uint64_t numproc;     /* tasks in the VE */
-	uint64_t mem_usage;   /* bytes of RAM charged */
-	uint64_t swap_usage;  /* bytes of swap (0 when not accounted) */
-	uint64_t cpu_usec;    /* CPU time used */
+	uint64_t numproc;    /* tasks in the VE */
+	uint64_t mem_usage;  /* bytes of RAM charged */
+	uint64_t swap_usage; /* bytes of swap (0 when not accounted) */
+	uint64_t cpu_usec;   /* CPU time used */
 };
 
 /*

@@ -40,20 +40,20 @@ int conf_key_valid(const char *key);
 
 /* How a key's value is stored in struct ve_config. */
 enum conf_type {
-	CT_STR,     /* char *, "" = NULL */
-	CT_BOOL,    /* bool, yes/no */
-	CT_UINT,    /* unsigned */
-	CT_U64,     /* uint64_t; unit-less = bytes */
-	CT_BARLIM,  /* struct ve_barlim, unit-less values in key->unit */
-	CT_STRV,    /* char **, space separated */
-	CT_CUSTOM,  /* parse/format functions */
+	CT_STR,	   /* char *, "" = NULL */
+	CT_BOOL,   /* bool, yes/no */
+	CT_UINT,   /* unsigned */
+	CT_U64,	   /* uint64_t; unit-less = bytes */
+	CT_BARLIM, /* struct ve_barlim, unit-less values in key->unit */
+	CT_STRV,   /* char **, space separated */
+	CT_CUSTOM, /* parse/format functions */
 };
 
 struct conf_key {
 	const char *name;
 	enum conf_type type;
-	size_t off;      /* offset in struct ve_config */
-	uint64_t unit;   /* CT_BARLIM/CT_U64 default unit */
+	size_t off;	  /* offset in struct ve_config */
+	uint64_t unit;	  /* CT_BARLIM/CT_U64 default unit */
 	unsigned changed; /* VE_CHANGED_* */
 	int (*parse)(struct ve_config *c, const char *value);
 	char *(*format)(const struct ve_config *c);

@@ -29,7 +29,8 @@ int conf_ip_canon(const char *s, bool with_prefix, char *out, size_t outlen)
 		family = AF_INET6;
 	else
 		return -EINVAL;
-	if (slash && (ve_parse_u64(slash + 1, &prefix) < 0 || prefix > (family == AF_INET ? 32 : 128)))
+	if (slash &&
+	    (ve_parse_u64(slash + 1, &prefix) < 0 || prefix > (family == AF_INET ? 32 : 128)))
 		return -EINVAL;
 	if (!inet_ntop(family, buf, canon, sizeof(canon)))
 		return -EINVAL;
@@ -60,7 +61,7 @@ bool conf_ip_same(const char *a, const char *b)
 }
 static int parse_type(struct ve_config *c, const char *v)
 {
-	if (!strcmp(v, "ct") || !strcmp(v, "") )
+	if (!strcmp(v, "ct") || !strcmp(v, ""))
 		c->type = VE_TYPE_CT;
 	else if (!strcmp(v, "vm"))
 		c->type = VE_TYPE_VM;
@@ -243,7 +244,7 @@ static char *format_devices(const struct ve_config *c)
 /* FEATURES="nesting:on" */
 /* OpenVZ features a config may carry. vzkit keeps them so such a file loads and saves
  * unchanged; they have no effect here (a VE's root is a full root of its own namespaces). */
-static const char *const openvz_features[] = {"sysfs", "nfs",   "sit",    "ipip",
+static const char *const openvz_features[] = {"sysfs", "nfs",	"sit",	  "ipip",
 					      "ppp",   "ipgre", "bridge", "nfsd"};
 
 static bool openvz_feature(const char *name, size_t len)
@@ -419,37 +420,37 @@ static int parse_ips(struct ve_config *c, const char *v)
 }
 
 const struct conf_key conf_keys[] = {
-	{"VE_TYPE", CT_CUSTOM, 0, 0, VE_CHANGED_META, parse_type, format_type},
-	{"NAME", CT_STR, OFF(name), 0, VE_CHANGED_META, NULL, NULL},
-	{"DESCRIPTION", CT_STR, OFF(description), 0, VE_CHANGED_META, NULL, NULL},
-	{"ONBOOT", CT_BOOL, OFF(onboot), 0, VE_CHANGED_META, NULL, NULL},
-	{"DISABLED", CT_BOOL, OFF(disabled), 0, VE_CHANGED_META, NULL, NULL},
-	{"STOP_TIMEOUT", CT_UINT, OFF(stop_timeout), 0, VE_CHANGED_META, NULL, NULL},
-	{"OSTEMPLATE", CT_STR, OFF(fs.ostemplate), 0, VE_CHANGED_FS, NULL, NULL},
-	{"OSTEMPLATE_VERSION", CT_STR, OFF(fs.ostemplate_version), 0, VE_CHANGED_FS, NULL, NULL},
-	{"VE_ROOT", CT_STR, OFF(fs.root), 0, VE_CHANGED_FS, NULL, NULL},
-	{"VE_PRIVATE", CT_STR, OFF(fs.private), 0, VE_CHANGED_FS, NULL, NULL},
-	{"VE_LAYOUT", CT_STR, OFF(fs.layout), 0, VE_CHANGED_FS, NULL, NULL},
-	{"DISKSPACE", CT_BARLIM, OFF(fs.diskspace), 1024, VE_CHANGED_FS, NULL, NULL},
-	{"DISKINODES", CT_BARLIM, OFF(fs.diskinodes), 1, VE_CHANGED_FS, NULL, NULL},
-	{"PHYSPAGES", CT_BARLIM, OFF(res.physpages), VE_PAGE_SIZE, VE_CHANGED_RES, NULL, NULL},
-	{"SWAPPAGES", CT_BARLIM, OFF(res.swappages), VE_PAGE_SIZE, VE_CHANGED_RES, NULL, NULL},
-	{"NUMPROC", CT_BARLIM, OFF(res.numproc), 1, VE_CHANGED_RES, NULL, NULL},
-	{"CPUUNITS", CT_UINT, OFF(res.cpuunits), 0, VE_CHANGED_RES, NULL, NULL},
-	{"CPULIMIT", CT_UINT, OFF(res.cpulimit), 0, VE_CHANGED_RES, NULL, NULL},
-	{"CPUS", CT_UINT, OFF(res.cpus), 0, VE_CHANGED_RES, NULL, NULL},
-	{"CPUMASK", CT_STR, OFF(res.cpumask), 0, VE_CHANGED_RES, NULL, NULL},
-	{"IOPRIO", CT_CUSTOM, 0, 0, VE_CHANGED_RES, parse_ioprio, format_ioprio},
-	{"IOLIMIT", CT_U64, OFF(res.iolimit), 1, VE_CHANGED_RES, NULL, NULL},
-	{"IOPSLIMIT", CT_U64, OFF(res.iopslimit), 1, VE_CHANGED_RES, NULL, NULL},
-	{"CAPABILITY", CT_CUSTOM, 0, 0, VE_CHANGED_SEC, parse_caps, format_caps},
-	{"DEVICES", CT_CUSTOM, 0, 0, VE_CHANGED_DEVICES, parse_devices, format_devices},
-	{"FEATURES", CT_CUSTOM, 0, 0, VE_CHANGED_SEC, parse_features, format_features},
-	{"HOSTNAME", CT_STR, OFF(net.hostname), 0, VE_CHANGED_HOSTNAME, NULL, NULL},
-	{"IP_ADDRESS", CT_CUSTOM, OFF(net.ip_addresses), 0, VE_CHANGED_NET, parse_ips, NULL},
-	{"NETIF", CT_CUSTOM, 0, 0, VE_CHANGED_NET, parse_netif, format_netif},
-	{"NAMESERVER", CT_STRV, OFF(net.nameservers), 0, VE_CHANGED_HOSTNAME, NULL, NULL},
-	{"SEARCHDOMAIN", CT_STRV, OFF(net.searchdomains), 0, VE_CHANGED_HOSTNAME, NULL, NULL},
+    {"VE_TYPE", CT_CUSTOM, 0, 0, VE_CHANGED_META, parse_type, format_type},
+    {"NAME", CT_STR, OFF(name), 0, VE_CHANGED_META, NULL, NULL},
+    {"DESCRIPTION", CT_STR, OFF(description), 0, VE_CHANGED_META, NULL, NULL},
+    {"ONBOOT", CT_BOOL, OFF(onboot), 0, VE_CHANGED_META, NULL, NULL},
+    {"DISABLED", CT_BOOL, OFF(disabled), 0, VE_CHANGED_META, NULL, NULL},
+    {"STOP_TIMEOUT", CT_UINT, OFF(stop_timeout), 0, VE_CHANGED_META, NULL, NULL},
+    {"OSTEMPLATE", CT_STR, OFF(fs.ostemplate), 0, VE_CHANGED_FS, NULL, NULL},
+    {"OSTEMPLATE_VERSION", CT_STR, OFF(fs.ostemplate_version), 0, VE_CHANGED_FS, NULL, NULL},
+    {"VE_ROOT", CT_STR, OFF(fs.root), 0, VE_CHANGED_FS, NULL, NULL},
+    {"VE_PRIVATE", CT_STR, OFF(fs.private), 0, VE_CHANGED_FS, NULL, NULL},
+    {"VE_LAYOUT", CT_STR, OFF(fs.layout), 0, VE_CHANGED_FS, NULL, NULL},
+    {"DISKSPACE", CT_BARLIM, OFF(fs.diskspace), 1024, VE_CHANGED_FS, NULL, NULL},
+    {"DISKINODES", CT_BARLIM, OFF(fs.diskinodes), 1, VE_CHANGED_FS, NULL, NULL},
+    {"PHYSPAGES", CT_BARLIM, OFF(res.physpages), VE_PAGE_SIZE, VE_CHANGED_RES, NULL, NULL},
+    {"SWAPPAGES", CT_BARLIM, OFF(res.swappages), VE_PAGE_SIZE, VE_CHANGED_RES, NULL, NULL},
+    {"NUMPROC", CT_BARLIM, OFF(res.numproc), 1, VE_CHANGED_RES, NULL, NULL},
+    {"CPUUNITS", CT_UINT, OFF(res.cpuunits), 0, VE_CHANGED_RES, NULL, NULL},
+    {"CPULIMIT", CT_UINT, OFF(res.cpulimit), 0, VE_CHANGED_RES, NULL, NULL},
+    {"CPUS", CT_UINT, OFF(res.cpus), 0, VE_CHANGED_RES, NULL, NULL},
+    {"CPUMASK", CT_STR, OFF(res.cpumask), 0, VE_CHANGED_RES, NULL, NULL},
+    {"IOPRIO", CT_CUSTOM, 0, 0, VE_CHANGED_RES, parse_ioprio, format_ioprio},
+    {"IOLIMIT", CT_U64, OFF(res.iolimit), 1, VE_CHANGED_RES, NULL, NULL},
+    {"IOPSLIMIT", CT_U64, OFF(res.iopslimit), 1, VE_CHANGED_RES, NULL, NULL},
+    {"CAPABILITY", CT_CUSTOM, 0, 0, VE_CHANGED_SEC, parse_caps, format_caps},
+    {"DEVICES", CT_CUSTOM, 0, 0, VE_CHANGED_DEVICES, parse_devices, format_devices},
+    {"FEATURES", CT_CUSTOM, 0, 0, VE_CHANGED_SEC, parse_features, format_features},
+    {"HOSTNAME", CT_STR, OFF(net.hostname), 0, VE_CHANGED_HOSTNAME, NULL, NULL},
+    {"IP_ADDRESS", CT_CUSTOM, OFF(net.ip_addresses), 0, VE_CHANGED_NET, parse_ips, NULL},
+    {"NETIF", CT_CUSTOM, 0, 0, VE_CHANGED_NET, parse_netif, format_netif},
+    {"NAMESERVER", CT_STRV, OFF(net.nameservers), 0, VE_CHANGED_HOSTNAME, NULL, NULL},
+    {"SEARCHDOMAIN", CT_STRV, OFF(net.searchdomains), 0, VE_CHANGED_HOSTNAME, NULL, NULL},
 };
 const size_t conf_n_keys = ARRAY_SIZE(conf_keys);
 

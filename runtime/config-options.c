@@ -53,10 +53,10 @@ static int opt_uint_range(struct ve_config *c, const char *opt, const char *v)
 		const char *opt, *key;
 		uint64_t min, max;
 	} ranges[] = {
-		{"cpuunits", "CPUUNITS", 8, 500000},
-		{"cpulimit", "CPULIMIT", 0, 100 * 4096},
-		{"cpus", "CPUS", 0, 4096},
-		{"stop-timeout", "STOP_TIMEOUT", 0, 86400},
+	    {"cpuunits", "CPUUNITS", 8, 500000},
+	    {"cpulimit", "CPULIMIT", 0, 100 * 4096},
+	    {"cpus", "CPUS", 0, 4096},
+	    {"stop-timeout", "STOP_TIMEOUT", 0, 86400},
 	};
 	_cleanup_free_ char *val = strdup(v);
 	uint64_t n;
@@ -270,7 +270,8 @@ static int opt_netif_add(struct ve_config *c, const char *opt, const char *v)
 	char **dst[5] = {&ni->ifname, &ni->mac, &ni->host_ifname, &ni->host_mac, &ni->bridge};
 	for (int i = 0; i < 5; i++)
 		if (fields[i] && !(*dst[i] = strdup(fields[i])))
-			return -ENOMEM; /* the partly filled entry is not counted yet; leaks on ENOMEM */
+			return -ENOMEM; /* the partly filled entry is not counted yet; leaks on
+					   ENOMEM */
 	c->net.n_netifs++;
 	conf_mark(c, "NETIF");
 	return 0;
@@ -359,36 +360,36 @@ static int opt_userpasswd(struct ve_config *c, const char *opt, const char *v)
 }
 
 static const struct option_desc options[] = {
-	{"ram", opt_limit_bytes, NULL, 0},
-	{"swap", opt_limit_bytes, NULL, 0},
-	{"physpages", opt_key, "PHYSPAGES", 0},
-	{"swappages", opt_key, "SWAPPAGES", 0},
-	{"numproc", opt_key, "NUMPROC", 0},
-	{"diskspace", opt_key, "DISKSPACE", 0},
-	{"diskinodes", opt_key, "DISKINODES", 0},
-	{"cpuunits", opt_uint_range, NULL, 0},
-	{"cpulimit", opt_uint_range, NULL, 0},
-	{"cpus", opt_uint_range, NULL, 0},
-	{"stop-timeout", opt_uint_range, NULL, 0},
-	{"cpumask", opt_cpumask, NULL, 0},
-	{"ioprio", opt_key, "IOPRIO", 0},
-	{"iolimit", opt_key, "IOLIMIT", 1024 * 1024},
-	{"iopslimit", opt_key, "IOPSLIMIT", 1},
-	{"onboot", opt_key, "ONBOOT", 0},
-	{"disabled", opt_key, "DISABLED", 0},
-	{"name", opt_name, NULL, 0},
-	{"description", opt_description, NULL, 0},
-	{"hostname", opt_hostname, NULL, 0},
-	{"ipadd", opt_ipadd, NULL, 0},
-	{"ipdel", opt_ipdel, NULL, 0},
-	{"nameserver", opt_strv_append, NULL, 0},
-	{"searchdomain", opt_strv_append, NULL, 0},
-	{"netif_add", opt_netif_add, NULL, 0},
-	{"netif_del", opt_netif_del, NULL, 0},
-	{"capability", opt_accumulate, NULL, 0},
-	{"devices", opt_devices, NULL, 0},
-	{"features", opt_accumulate, NULL, 0},
-	{"userpasswd", opt_userpasswd, NULL, 0},
+    {"ram", opt_limit_bytes, NULL, 0},
+    {"swap", opt_limit_bytes, NULL, 0},
+    {"physpages", opt_key, "PHYSPAGES", 0},
+    {"swappages", opt_key, "SWAPPAGES", 0},
+    {"numproc", opt_key, "NUMPROC", 0},
+    {"diskspace", opt_key, "DISKSPACE", 0},
+    {"diskinodes", opt_key, "DISKINODES", 0},
+    {"cpuunits", opt_uint_range, NULL, 0},
+    {"cpulimit", opt_uint_range, NULL, 0},
+    {"cpus", opt_uint_range, NULL, 0},
+    {"stop-timeout", opt_uint_range, NULL, 0},
+    {"cpumask", opt_cpumask, NULL, 0},
+    {"ioprio", opt_key, "IOPRIO", 0},
+    {"iolimit", opt_key, "IOLIMIT", 1024 * 1024},
+    {"iopslimit", opt_key, "IOPSLIMIT", 1},
+    {"onboot", opt_key, "ONBOOT", 0},
+    {"disabled", opt_key, "DISABLED", 0},
+    {"name", opt_name, NULL, 0},
+    {"description", opt_description, NULL, 0},
+    {"hostname", opt_hostname, NULL, 0},
+    {"ipadd", opt_ipadd, NULL, 0},
+    {"ipdel", opt_ipdel, NULL, 0},
+    {"nameserver", opt_strv_append, NULL, 0},
+    {"searchdomain", opt_strv_append, NULL, 0},
+    {"netif_add", opt_netif_add, NULL, 0},
+    {"netif_del", opt_netif_del, NULL, 0},
+    {"capability", opt_accumulate, NULL, 0},
+    {"devices", opt_devices, NULL, 0},
+    {"features", opt_accumulate, NULL, 0},
+    {"userpasswd", opt_userpasswd, NULL, 0},
 };
 
 /* Generic: the value in the key's own syntax; a unit overrides the key's default unit. */

@@ -73,9 +73,9 @@ void ve_global_free(struct ve_global *g)
 {
 	if (!g)
 		return;
-	char **strs[] = {&g->confdir,	  &g->ve_root,	  &g->ve_private,     &g->template_dir,
-			 &g->lockdir,	  &g->dumpdir,	  &g->rundir,	      &g->logfile,
-			 &g->dist_dir,	  &g->def_ostemplate, &g->configfile, &g->bridge,
+	char **strs[] = {&g->confdir,	   &g->ve_root,	       &g->ve_private, &g->template_dir,
+			 &g->lockdir,	   &g->dumpdir,	       &g->rundir,     &g->logfile,
+			 &g->dist_dir,	   &g->def_ostemplate, &g->configfile, &g->bridge,
 			 &g->cgroup_parent};
 	for (size_t i = 0; i < ARRAY_SIZE(strs); i++)
 		free(*strs[i]);
@@ -90,18 +90,18 @@ struct global_key {
 
 #define GOFF(f) offsetof(struct ve_global, f)
 static const struct global_key global_keys[] = {
-	{"VE_ROOT", GOFF(ve_root), "/vz/root/$VEID"},
-	{"VE_PRIVATE", GOFF(ve_private), "/vz/private/$VEID"},
-	{"TEMPLATE", GOFF(template_dir), "/vz/template"},
-	{"LOCKDIR", GOFF(lockdir), "/vz/lock"},
-	{"DUMPDIR", GOFF(dumpdir), "/vz/dump"},
-	{"VE_RUNDIR", GOFF(rundir), "/run/vzkit"},
-	{"LOGFILE", GOFF(logfile), "/var/log/vzctl.log"},
-	{"DIST_DIR", GOFF(dist_dir), VZ_DATADIR "/templates"},
-	{"DEF_OSTEMPLATE", GOFF(def_ostemplate), "busybox"},
-	{"CONFIGFILE", GOFF(configfile), "basic"},
-	{"VE_BRIDGE", GOFF(bridge), "vzbr0"},
-	{"VE_CGROUP_PARENT", GOFF(cgroup_parent), "vz"},
+    {"VE_ROOT", GOFF(ve_root), "/vz/root/$VEID"},
+    {"VE_PRIVATE", GOFF(ve_private), "/vz/private/$VEID"},
+    {"TEMPLATE", GOFF(template_dir), "/vz/template"},
+    {"LOCKDIR", GOFF(lockdir), "/vz/lock"},
+    {"DUMPDIR", GOFF(dumpdir), "/vz/dump"},
+    {"VE_RUNDIR", GOFF(rundir), "/run/vzkit"},
+    {"LOGFILE", GOFF(logfile), "/var/log/vzctl.log"},
+    {"DIST_DIR", GOFF(dist_dir), VZ_DATADIR "/templates"},
+    {"DEF_OSTEMPLATE", GOFF(def_ostemplate), "busybox"},
+    {"CONFIGFILE", GOFF(configfile), "basic"},
+    {"VE_BRIDGE", GOFF(bridge), "vzbr0"},
+    {"VE_CGROUP_PARENT", GOFF(cgroup_parent), "vz"},
 };
 
 static int global_fill(struct ve_global *g, const struct ve_conf_file *f, const char *path)

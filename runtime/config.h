@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #define VE_UNLIMITED UINT64_MAX
-#define VE_NAME_MAX 64
+#define VE_NAME_MAX  64
 #define VE_PAGE_SIZE 4096ULL
 
 /* A vzctl barrier:limit pair, in the key's unit (bytes, or a count). */
@@ -20,21 +20,21 @@ struct ve_barlim {
 
 /* Paths and defaults from vz.conf; every path may hold $VEID. */
 struct ve_global {
-	char *confdir;       /* /etc/vz or $VZ_CONFDIR */
-	char *ve_root;       /* VE_ROOT */
-	char *ve_private;    /* VE_PRIVATE */
-	char *template_dir;  /* TEMPLATE */
-	char *lockdir;       /* LOCKDIR */
-	char *dumpdir;       /* DUMPDIR */
-	char *rundir;        /* VE_RUNDIR: pid files, volatile state */
-	char *logfile;       /* LOGFILE */
-	char *dist_dir;      /* DIST_DIR: templates/<distro>/ recipes and scripts */
-	char *def_ostemplate; /* DEF_OSTEMPLATE */
-	char *configfile;    /* CONFIGFILE: sample used by create */
-	char *bridge;        /* VE_BRIDGE: default bridge for veth NETIFs */
-	char *cgroup_parent; /* VE_CGROUP_PARENT: parent cgroup of all VEs */
-	bool logging;        /* LOGGING */
-	int loglevel;        /* LOG_LEVEL */
+	char *confdir;	       /* /etc/vz or $VZ_CONFDIR */
+	char *ve_root;	       /* VE_ROOT */
+	char *ve_private;      /* VE_PRIVATE */
+	char *template_dir;    /* TEMPLATE */
+	char *lockdir;	       /* LOCKDIR */
+	char *dumpdir;	       /* DUMPDIR */
+	char *rundir;	       /* VE_RUNDIR: pid files, volatile state */
+	char *logfile;	       /* LOGFILE */
+	char *dist_dir;	       /* DIST_DIR: templates/<distro>/ recipes and scripts */
+	char *def_ostemplate;  /* DEF_OSTEMPLATE */
+	char *configfile;      /* CONFIGFILE: sample used by create */
+	char *bridge;	       /* VE_BRIDGE: default bridge for veth NETIFs */
+	char *cgroup_parent;   /* VE_CGROUP_PARENT: parent cgroup of all VEs */
+	bool logging;	       /* LOGGING */
+	int loglevel;	       /* LOG_LEVEL */
 	unsigned stop_timeout; /* STOP_TIMEOUT, seconds */
 };
 
@@ -45,32 +45,32 @@ struct ve_res {
 	struct ve_barlim numproc;
 	unsigned cpuunits;  /* vzctl CPUUNITS, 8..500000, default 1000 */
 	unsigned cpulimit;  /* percent of one CPU, 0 = none */
-	unsigned cpus;      /* 0 = all */
-	char *cpumask;      /* cpuset list, NULL = all */
-	int ioprio;         /* 0..7, -1 = unset */
+	unsigned cpus;	    /* 0 = all */
+	char *cpumask;	    /* cpuset list, NULL = all */
+	int ioprio;	    /* 0..7, -1 = unset */
 	uint64_t iolimit;   /* bytes/s, 0 = none */
 	uint64_t iopslimit; /* ops/s, 0 = none */
 };
 
 struct ve_fs {
-	char *root;       /* VE_ROOT, $VEID expanded */
-	char *private;    /* VE_PRIVATE, $VEID expanded */
-	char *ostemplate; /* OSTEMPLATE */
-	char *ostemplate_version; /* OSTEMPLATE_VERSION: the template cache in use */
-	char *layout;     /* VE_LAYOUT: storage backend name */
-	struct ve_barlim diskspace;  /* bytes */
+	char *root;		    /* VE_ROOT, $VEID expanded */
+	char *private;		    /* VE_PRIVATE, $VEID expanded */
+	char *ostemplate;	    /* OSTEMPLATE */
+	char *ostemplate_version;   /* OSTEMPLATE_VERSION: the template cache in use */
+	char *layout;		    /* VE_LAYOUT: storage backend name */
+	struct ve_barlim diskspace; /* bytes */
 	struct ve_barlim diskinodes;
 };
 
 enum ve_dev_type { VE_DEV_CHAR = 'c', VE_DEV_BLOCK = 'b' };
-#define VE_DEV_READ 1
+#define VE_DEV_READ  1
 #define VE_DEV_WRITE 2
 #define VE_DEV_MKNOD 4
 
 struct ve_device {
-	char type;       /* 'c' or 'b' */
-	int major;       /* -1 = any */
-	int minor;       /* -1 = any */
+	char type;	 /* 'c' or 'b' */
+	int major;	 /* -1 = any */
+	int minor;	 /* -1 = any */
 	unsigned access; /* VE_DEV_* bits; 0 = denied */
 };
 
@@ -81,19 +81,19 @@ struct ve_idmap {
 };
 
 struct ve_sec {
-	uint64_t cap_on;   /* capabilities forced on (bit = CAP_*) */
-	uint64_t cap_off;  /* capabilities forced off */
+	uint64_t cap_on;  /* capabilities forced on (bit = CAP_*) */
+	uint64_t cap_off; /* capabilities forced off */
 	struct ve_device *devices;
 	unsigned n_devices;
-	bool nesting;      /* FEATURES nesting:on; not migratable */
-	char **features_other; /* OpenVZ FEATURES kept as written ("nfs:on"); no effect */
-	bool privileged;   /* no user namespace */
+	bool nesting;		/* FEATURES nesting:on; not migratable */
+	char **features_other;	/* OpenVZ FEATURES kept as written ("nfs:on"); no effect */
+	bool privileged;	/* no user namespace */
 	struct ve_idmap uidmap; /* count 0 = none */
 	struct ve_idmap gidmap;
 };
 
 struct ve_netif {
-	char *ifname;       /* inside the VE */
+	char *ifname; /* inside the VE */
 	char *mac;
 	char *host_ifname;
 	char *host_mac;

@@ -47,7 +47,8 @@ static void emit(int level, const char *msg)
 		int n = snprintf(line, sizeof(line), "%s vzctl[%d]: %s%s%s\n", ts, getpid(),
 				 log_prefix, log_prefix[0] ? ": " : "", msg);
 		if (n > 0)
-			(void)!write(log_fd, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+			(void)!write(log_fd, line,
+				     (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 	}
 }
 

@@ -12,13 +12,13 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-#define _cleanup_(f) __attribute__((cleanup(f)))
-#define _cleanup_free_ _cleanup_(ve_freep)
-#define _cleanup_close_ _cleanup_(ve_closep)
+#define _cleanup_(f)	 __attribute__((cleanup(f)))
+#define _cleanup_free_	 _cleanup_(ve_freep)
+#define _cleanup_close_	 _cleanup_(ve_closep)
 #define _cleanup_fclose_ _cleanup_(ve_fclosep)
-#define _cleanup_strv_ _cleanup_(ve_strv_freep)
-#define _printf_(a, b) __attribute__((format(printf, a, b)))
-#define _unused_ __attribute__((unused))
+#define _cleanup_strv_	 _cleanup_(ve_strv_freep)
+#define _printf_(a, b)	 __attribute__((format(printf, a, b)))
+#define _unused_	 __attribute__((unused))
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -76,11 +76,11 @@ void ve_log(int level, const char *fmt, ...) _printf_(2, 3);
 /* Logs with %m meaning strerror(-r) and returns r (a negative errno). */
 int ve_log_errno(int level, int r, const char *fmt, ...) _printf_(3, 4);
 
-#define log_error(...) ve_log(VE_LOG_ERR, __VA_ARGS__)
-#define log_warn(...) ve_log(VE_LOG_WARN, __VA_ARGS__)
-#define log_info(...) ve_log(VE_LOG_INFO, __VA_ARGS__)
-#define log_debug(...) ve_log(VE_LOG_DEBUG, __VA_ARGS__)
-#define log_errno(r, ...) ve_log_errno(VE_LOG_ERR, (r), __VA_ARGS__)
+#define log_error(...)	       ve_log(VE_LOG_ERR, __VA_ARGS__)
+#define log_warn(...)	       ve_log(VE_LOG_WARN, __VA_ARGS__)
+#define log_info(...)	       ve_log(VE_LOG_INFO, __VA_ARGS__)
+#define log_debug(...)	       ve_log(VE_LOG_DEBUG, __VA_ARGS__)
+#define log_errno(r, ...)      ve_log_errno(VE_LOG_ERR, (r), __VA_ARGS__)
 #define log_warn_errno(r, ...) ve_log_errno(VE_LOG_WARN, (r), __VA_ARGS__)
 
 /* -errno, never 0, for use right after a failed libc call. */

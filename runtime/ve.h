@@ -20,28 +20,28 @@ struct ve_status {
 };
 
 struct ve_create_opts {
-	const char *ostemplate; /* NULL: DEF_OSTEMPLATE */
-	const char *sample;     /* --config NAME, NULL: CONFIGFILE */
-	const char *layout;     /* --layout, NULL: probe */
+	const char *ostemplate;	 /* NULL: DEF_OSTEMPLATE */
+	const char *sample;	 /* --config NAME, NULL: CONFIGFILE */
+	const char *layout;	 /* --layout, NULL: probe */
 	const char *private_dir; /* --private, NULL: from vz.conf */
-	const char *root_dir;    /* --root */
+	const char *root_dir;	 /* --root */
 };
 
 struct ve_start_opts {
-	bool wait; /* return when init has started its services */
+	bool wait;  /* return when init has started its services */
 	bool force; /* start even if DISABLED */
 };
 
 struct ve_stop_opts {
-	bool fast; /* kill at once, no clean shutdown */
+	bool fast;	  /* kill at once, no clean shutdown */
 	unsigned timeout; /* seconds; 0: STOP_TIMEOUT */
 };
 
 struct ve_exec_opts {
-	char **argv;      /* command to exec inside (argv[0] looked up in the VE's PATH) */
+	char **argv; /* command to exec inside (argv[0] looked up in the VE's PATH) */
 	int stdin_fd, stdout_fd, stderr_fd; /* host fds handed over as 0/1/2, -1: /dev/null */
-	char **env;       /* extra environment, NULL: none; the base is a clean VE environment */
-	bool pty;         /* allocate a pty inside the VE and relay (enter) */
+	char **env;	  /* extra environment, NULL: none; the base is a clean VE environment */
+	bool pty;	  /* allocate a pty inside the VE and relay (enter) */
 	unsigned timeout; /* seconds, 0 = none */
 };
 

@@ -28,8 +28,7 @@ int ve_template_dist_dir(const struct ve_global *g, const char *name, char **ret
  * Path of a distribution script (e.g. "set-hostname", "stop") for the template, or -ENOENT
  * when the distribution has none (the action is then skipped).
  */
-int ve_template_script(const struct ve_global *g, const char *name, const char *action,
-		       char **ret);
+int ve_template_script(const struct ve_global *g, const char *name, const char *action, char **ret);
 /* Lists cached template names and versions ("name/version"); caller frees with ve_strv_free. */
 int ve_template_list(const struct ve_global *g, char ***ret);
 

@@ -8,7 +8,7 @@
 #include "runtime/config.h"
 #include "runtime/ve.h"
 
-#define CT_INIT_PATH "/sbin/init"
+#define CT_INIT_PATH   "/sbin/init"
 #define CT_BOOT_MARKER "run/vzkit-booted"
 
 extern const struct ve_backend_ops ve_ct_ops;
@@ -19,9 +19,9 @@ struct ct_spawn {
 	const char *root;      /* VE_ROOT, mounted */
 	char *prestart_script; /* run inside before init (hostname, dns), or NULL */
 	char **prestart_env;
-	int sync_rd;  /* child reads the "go" byte here */
-	int sync_wr;  /* the runtime's end, closed in the child */
-	int err_wr;   /* child reports a failure here; CLOEXEC, so EOF means init was exec'd */
+	int sync_rd; /* child reads the "go" byte here */
+	int sync_wr; /* the runtime's end, closed in the child */
+	int err_wr;  /* child reports a failure here; CLOEXEC, so EOF means init was exec'd */
 };
 
 /* ct/spawn.c: forks the VE's init into new namespaces; returns its host pid. */

@@ -194,8 +194,8 @@ static int ct_apply(struct ve_config *c, unsigned changed)
 			return r;
 	}
 	if (changed & VE_CHANGED_HOSTNAME) {
-		_cleanup_free_ char *h = ve_strdup_printf("HOSTNAME=%s",
-							   c->net.hostname ? c->net.hostname : "");
+		_cleanup_free_ char *h =
+		    ve_strdup_printf("HOSTNAME=%s", c->net.hostname ? c->net.hostname : "");
 		char *env[] = {h, NULL};
 		if (!h)
 			return -ENOMEM;
@@ -209,18 +209,22 @@ static int ct_apply(struct ve_config *c, unsigned changed)
 	}
 	if (changed & VE_CHANGED_NET)
 		log_warn("CT %s: network changes take effect at the next start", c->veid_str);
+	/* Capabilities and the seccomp filter of running processes cannot be changed. */
+	if (changed & VE_CHANGED_SEC)
+		log_warn("CT %s: capability and feature changes take effect at the next start",
+			 c->veid_str);
 	return 0;
 }
 
 const struct ve_backend_ops ve_ct_ops = {
-	.name = "ct",
-	.create = ct_create,
-	.destroy = ct_destroy,
-	.mount = ct_mount,
-	.umount = ct_umount,
-	.start = ct_start,
-	.stop = ct_stop,
-	.status = ct_status,
-	.exec = ct_exec,
-	.apply = ct_apply,
+    .name = "ct",
+    .create = ct_create,
+    .destroy = ct_destroy,
+    .mount = ct_mount,
+    .umount = ct_umount,
+    .start = ct_start,
+    .stop = ct_stop,
+    .status = ct_status,
+    .exec = ct_exec,
+    .apply = ct_apply,
 };

@@ -28,7 +28,7 @@
 #endif
 
 #define CT_JOIN_FLAGS                                                                              \
-	(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWPID |                \
+	(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWPID |                 \
 	 CLONE_NEWCGROUP | CLONE_NEWTIME)
 
 struct exec_pipes {
@@ -131,9 +131,9 @@ static int relay_once(int from, int to)
 static void relay(const struct ve_exec_opts *o, struct exec_pipes *p)
 {
 	struct pollfd fds[3] = {
-		{.fd = p->out[0], .events = POLLIN},
-		{.fd = p->err[0], .events = POLLIN},
-		{.fd = o->stdin_fd >= 0 ? o->stdin_fd : -1, .events = POLLIN},
+	    {.fd = p->out[0], .events = POLLIN},
+	    {.fd = p->err[0], .events = POLLIN},
+	    {.fd = o->stdin_fd >= 0 ? o->stdin_fd : -1, .events = POLLIN},
 	};
 	int outs[3] = {o->stdout_fd, o->stderr_fd, p->in[1]};
 
@@ -247,7 +247,7 @@ int ct_run_script(const struct ve_config *c, const char *script, char **env, int
 {
 	char *argv[] = {"/bin/sh", "-c", (char *)script, NULL};
 	struct ve_exec_opts o = {
-		.argv = argv, .stdin_fd = -1, .stdout_fd = 1, .stderr_fd = 2, .env = env};
+	    .argv = argv, .stdin_fd = -1, .stdout_fd = 1, .stderr_fd = 2, .env = env};
 
 	return ct_exec(c, &o, ret_status);
 }

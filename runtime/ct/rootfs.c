@@ -24,15 +24,14 @@ static const char *const dev_nodes[] = {"null", "zero", "full", "random", "urand
 
 /* /proc files that reveal or control the host. */
 static const char *const proc_masked_files[] = {
-	"kcore",      /* host memory image */
-	"kmsg",       /* host kernel log, and a way to flood it */
-	"sysrq-trigger", /* crash or reboot the host */
-	"keys",       /* host keyrings' descriptions */
-	"timer_list", /* host timers, pointers */
-	"sched_debug", /* host scheduler state of every task */
-	"latency_stats",
-	"kallsyms",   /* kernel addresses help exploits */
-	"kpagecount", "kpageflags", "kpagecgroup",
+    "kcore",			 /* host memory image */
+    "kmsg",			 /* host kernel log, and a way to flood it */
+    "sysrq-trigger",		 /* crash or reboot the host */
+    "keys",			 /* host keyrings' descriptions */
+    "timer_list",		 /* host timers, pointers */
+    "sched_debug",		 /* host scheduler state of every task */
+    "latency_stats", "kallsyms", /* kernel addresses help exploits */
+    "kpagecount",    "kpageflags", "kpagecgroup",
 };
 /* /proc directories hidden under an empty read-only tmpfs. */
 static const char *const proc_masked_dirs[] = {"acpi", "scsi", "driver", "fs/nfsd"};
@@ -157,9 +156,10 @@ static int mount_dev(const char *root, const char **what)
 	mkdir(at(root, "dev/mqueue"), 01777);
 	if (mount("mqueue", path_buf, "mqueue", MNT_FLAGS, NULL) < 0)
 		return neg_errno();
-	static const char *const links[][2] = {
-		{"/proc/self/fd", "fd"}, {"/proc/self/fd/0", "stdin"},
-		{"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"}};
+	static const char *const links[][2] = {{"/proc/self/fd", "fd"},
+					       {"/proc/self/fd/0", "stdin"},
+					       {"/proc/self/fd/1", "stdout"},
+					       {"/proc/self/fd/2", "stderr"}};
 	for (size_t i = 0; i < ARRAY_SIZE(links); i++) {
 		snprintf(dst, sizeof(dst), "%s/dev/%s", root, links[i][1]);
 		if (symlink(links[i][0], dst) < 0)

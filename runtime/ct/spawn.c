@@ -110,8 +110,8 @@ static void init_child(struct ct_spawn *s)
 	char go;
 	int r;
 
-	/* The runtime dying mid-start closes the pipe: a half-made VE then never runs. */
-	close(s->sync_wr);
+	/* The runtime dying mid-start closes the pipe (the helper dropped our copy of its end):
+	 * a half-made VE then never runs. */
 	if (read(s->sync_rd, &go, 1) != 1)
 		_exit(1);
 	r = ct_rootfs_setup(c, s->root, &what);
@@ -139,8 +139,10 @@ static void init_child(struct ct_spawn *s)
 		r = ve_caps_apply(&c->sec), what = "drop capabilities";
 	if (r == 0) {
 		char *argv[] = {"init", NULL};
-		char *envp[] = {"container=vzkit", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:"
-				"/usr/bin:/sbin:/bin", "HOME=/root", "TERM=linux", NULL};
+		char *envp[] = {"container=vzkit",
+				"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:"
+				"/usr/bin:/sbin:/bin",
+				"HOME=/root", "TERM=linux", NULL};
 		execve(CT_INIT_PATH, argv, envp);
 		r = neg_errno();
 		what = "exec " CT_INIT_PATH;
@@ -149,13 +151,36 @@ static void init_child(struct ct_spawn *s)
 	_exit(1);
 }
 
+static int cmp_int(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+/* Closes every fd above stderr but the given ones. A copy of vzctl's lock fd kept here would
+ * hold the VE locked after vzctl dies, until this process noticed. */
+static void close_all_but(int *keep, size_t n)
+{
+	unsigned from = 3;
+
+	qsort(keep, n, sizeof(int), cmp_int);
+	for (size_t i = 0; i < n; i++) {
+		if (keep[i] < (int)from)
+			continue;
+		if ((unsigned)keep[i] > from)
+			syscall(SYS_close_range, from, keep[i] - 1, 0);
+		from = keep[i] + 1;
+	}
+	syscall(SYS_close_range, from, ~0U, 0);
+}
+
 /* The short-lived helper: joins the cgroup and a new time namespace, clones init. */
 static void helper(struct ct_spawn *s, int pid_wr)
 {
+	int keep[] = {s->sync_rd, s->err_wr, pid_wr};
 	pid_t pid;
 	int r;
 
-	close(s->sync_wr);
+	close_all_but(keep, ARRAY_SIZE(keep));
 	r = ve_cgroup_attach(s->c->veid, getpid());
 	if (r < 0) {
 		report(s->err_wr, r, "join the VE's cgroup");
@@ -224,7 +249,8 @@ int ct_spawn_result(int err_rd, const struct ve_config *c)
 	log_errno(e.err < 0 ? e.err : -EIO, "CT %s: %s: %m", c->veid_str, e.what);
 	/* The child's errno says what failed inside; the caller only needs to know whether the
 	 * VE itself is broken (no usable init) or the start failed. */
-	if (!strncmp(e.what, "exec ", 5) && (e.err == -ENOENT || e.err == -EACCES || e.err == -ENOEXEC))
+	if (!strncmp(e.what, "exec ", 5) &&
+	    (e.err == -ENOENT || e.err == -EACCES || e.err == -ENOEXEC))
 		return -ENOEXEC;
 	return -ECHILD;
 }

@@ -186,12 +186,9 @@ static int wait_booted(struct start_ctx *x)
 }
 
 static const struct start_step steps[] = {
-	{"state", step_state, undo_state},
-	{"mount", step_mount, undo_mount},
-	{"cgroup", step_cgroup, undo_cgroup},
-	{"spawn", step_spawn, undo_spawn},
-	{"net", step_net, undo_net},
-	{"exec", step_exec_init, NULL},
+    {"state", step_state, undo_state},	  {"mount", step_mount, undo_mount},
+    {"cgroup", step_cgroup, undo_cgroup}, {"spawn", step_spawn, undo_spawn},
+    {"net", step_net, undo_net},	  {"exec", step_exec_init, NULL},
 };
 
 /* Test hook: VZ_FAULT_STEP=start:<step> makes the process die at that step (fault battery). */

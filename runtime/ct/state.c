@@ -27,8 +27,10 @@ static int proc_starttime(pid_t pid, unsigned long long *ret, char *ret_state)
 		return -EIO;
 	buf[n] = '\0';
 	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
-				"%*d %*d %*d %llu", ret_state, ret) != 2)
+	if (!p || sscanf(p + 2,
+			 "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
+			 "%*d %*d %*d %llu",
+			 ret_state, ret) != 2)
 		return -EIO;
 	return 0;
 }

@@ -95,7 +95,8 @@ int ct_stop(struct ve_config *c, const struct ve_stop_opts *o)
 			log_warn("CT %s: clean shutdown timed out after %us; killing", c->veid_str,
 				 timeout);
 		else if (r < 0 && r != -ENOENT)
-			log_warn_errno(r, "CT %s: clean shutdown failed (%m); killing", c->veid_str);
+			log_warn_errno(r, "CT %s: clean shutdown failed (%m); killing",
+				       c->veid_str);
 	}
 	r = ct_cleanup(c, true);
 	if (r < 0)

@@ -47,14 +47,14 @@ static int vm_apply(struct ve_config *c, unsigned changed)
 }
 
 const struct ve_backend_ops ve_vm_ops = {
-	.name = "vm",
-	.create = vm_create,
-	.destroy = vm_config_op,
-	.mount = vm_config_op,
-	.umount = vm_config_op,
-	.start = vm_start,
-	.stop = vm_stop,
-	.status = vm_status,
-	.exec = vm_exec,
-	.apply = vm_apply,
+    .name = "vm",
+    .create = vm_create,
+    .destroy = vm_config_op,
+    .mount = vm_config_op,
+    .umount = vm_config_op,
+    .start = vm_start,
+    .stop = vm_stop,
+    .status = vm_status,
+    .exec = vm_exec,
+    .apply = vm_apply,
 };
