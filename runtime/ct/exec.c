@@ -20,13 +20,6 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
-#ifndef CLONE_NEWTIME
-#define CLONE_NEWTIME 0x00000080
-#endif
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
-#endif
-
 #define CT_JOIN_FLAGS                                                                              \
 	(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWPID |                 \
 	 CLONE_NEWCGROUP | CLONE_NEWTIME)
