@@ -146,7 +146,19 @@ int ve_write_file(const char *path, const char *data, int flags)
 	return write_all(fd, data, strlen(data));
 }
 
+static int write_replace(const char *path, const char *data, size_t len, mode_t mode, bool durable);
+
 int ve_write_file_atomic(const char *path, const char *data, size_t len, mode_t mode)
+{
+	return write_replace(path, data, len, mode, true);
+}
+
+int ve_write_file_replace(const char *path, const char *data, size_t len, mode_t mode)
+{
+	return write_replace(path, data, len, mode, false);
+}
+
+static int write_replace(const char *path, const char *data, size_t len, mode_t mode, bool durable)
 {
 	_cleanup_free_ char *tmp = ve_strdup_printf("%s.tmp.XXXXXX", path);
 	_cleanup_free_ char *dir = NULL;
@@ -162,7 +174,7 @@ int ve_write_file_atomic(const char *path, const char *data, size_t len, mode_t 
 	r = write_all(fd, data, len);
 	if (r == 0 && fchmod(fd, mode) < 0)
 		r = neg_errno();
-	if (r == 0 && fsync(fd) < 0)
+	if (r == 0 && durable && fsync(fd) < 0)
 		r = neg_errno();
 	if (r == 0 && rename(tmp, path) < 0)
 		r = neg_errno();
@@ -170,6 +182,8 @@ int ve_write_file_atomic(const char *path, const char *data, size_t len, mode_t 
 		unlink(tmp);
 		return r;
 	}
+	if (!durable)
+		return 0;
 	dir = strdup(path);
 	if (!dir)
 		return -ENOMEM;

@@ -104,6 +104,8 @@ int ve_read_file(const char *path, char **ret, size_t *ret_len);
 int ve_write_file(const char *path, const char *data, int flags);
 /* Writes path atomically: temp file in the same directory, fsync, rename, fsync(dir). */
 int ve_write_file_atomic(const char *path, const char *data, size_t len, mode_t mode);
+/* The same without the fsyncs: atomic but not durable, for volatile state (pid files). */
+int ve_write_file_replace(const char *path, const char *data, size_t len, mode_t mode);
 int ve_mkdir_p(const char *path, mode_t mode);
 /* Removes a tree without crossing mount points; ENOENT is success. */
 int ve_rm_rf(const char *path);

@@ -207,8 +207,12 @@ int ct_start(struct ve_config *c, const struct ve_start_opts *o)
 	int r = 0;
 
 	for (i = 0; i < ARRAY_SIZE(steps); i++) {
+		uint64_t t0 = ve_now_usec();
+
 		fault_point(steps[i].name);
 		r = steps[i].run(&x);
+		log_debug("CT %s: start step %s: %llu us", c->veid_str, steps[i].name,
+			  (unsigned long long)(ve_now_usec() - t0));
 		if (r < 0)
 			break;
 	}

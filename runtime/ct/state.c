@@ -52,7 +52,7 @@ int ct_state_write(const struct ve_config *c, pid_t pid)
 	text = ve_strdup_printf("%d %llu\n", pid, st);
 	if (!text)
 		return -ENOMEM;
-	r = ve_write_file_atomic(path, text, strlen(text), 0644);
+	r = ve_write_file_replace(path, text, strlen(text), 0644);
 	if (r < 0)
 		return log_errno(r, "Unable to write %s: %m", path);
 	return 0;
