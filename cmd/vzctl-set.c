@@ -55,8 +55,10 @@ int cmd_set(struct cli *x, int argc, char **argv)
 	if (r < 0)
 		return VZ_APPLY_CONFIG_ERROR;
 	if (save) {
-		if (ve_config_save(x->c) < 0)
-			return VZ_SYSTEM_ERROR;
+		static const struct cli_errmap map[] = {{0, VZ_SYSTEM_ERROR}};
+		r = ve_config_save(x->c);
+		if (r < 0)
+			return cli_exit_code(r, map);
 		printf("Saved parameters for CT %u\n", x->veid);
 	} else if (x->c->changed & ~VE_CHANGED_USERPASSWD) {
 		struct ve_status st;
