@@ -6,6 +6,7 @@
 #
 #   tests/bench/bench-start.sh            full run (RUNS=50 cycles per series, 2 rounds, N=100)
 #   RUNS=10 ROUNDS=1 tests/bench/bench-start.sh     quick form
+#   tests/bench/bench-start.sh profile    where one "vzctl start" spends its time (tracefs)
 #   tests/bench/bench-start.sh clean      removes what an interrupted run left behind
 #
 # Environment: RUNS (cycles per series and round), ROUNDS, WARMUP, N (VEs for the density
@@ -129,10 +130,72 @@ l_stop() { lxc-stop -P "$D/lxc" -n vzb-init; }
 l_stop_k() { lxc-stop -P "$D/lxc" -n vzb-init -k; }
 l_true() { lxc-start -P "$D/lxc" -n vzb-true -F; }
 
+# ---- profile: where the time of one "vzctl start" goes, from tracefs events (syscalls, forks,
+# execs, cgroup attaches) of vzctl and its children only: far less overhead than strace.
+TR=/sys/kernel/tracing/instances/$CG-prof
+profile_summary() { # min, median, max of each column of RES/profile.txt (mawk: no asort)
+	local i name tot=
+	printf '%-12s %8s %8s %8s %8s\n' phase min median max "of total"
+	i=0
+	for name in total pre attach tasks_write clone_ns init_setup init_wait after fsync \
+		init_mounts syscalls; do
+		i=$((i + 1))
+		awk -v c=$i 'NF == 11 { print $c }' "$RES/profile.txt" | sort -g | awk -v name=$name \
+			-v tot="$tot" '{ v[NR] = $1 } END {
+			m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+			if (tot == "") tot = m
+			printf "%-12s %8.2f %8.2f %8.2f %7.0f%%\n", name, v[1], m, v[NR],
+				name == "syscalls" ? 0 : 100 * m / tot }'
+		[ -n "$tot" ] || tot=$(awk 'NF == 11 { print $1 }' "$RES/profile.txt" | sort -g |
+			awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+	done
+}
+
+traced_start() { # one traced start of CT into RES/trace.$1
+	echo >"$TR/trace"
+	sh -c "echo \$\$ >$TR/set_event_pid && echo 1 >$TR/tracing_on && exec $VZCTL --quiet start $CT"
+	local rc=$?
+	echo 0 >"$TR/tracing_on"
+	echo >"$TR/set_event_pid"
+	cp "$TR/trace" "$RES/trace.$1"
+	return $rc
+}
+
+profile() {
+	local k runs=${PROFILE_RUNS:-20} e
+	[ -d "${TR%/*}" ] || die "no tracefs instances at ${TR%/*}"
+	[ ! -e "$TR" ] || die "$TR exists: another profile is running, or remove it (rmdir)"
+	mkdir -p "$RES"
+	rm -f "$RES"/trace.* "$RES/profile.txt"
+	trap cleanup EXIT
+	trap 'echo "interrupted" >&2; exit 130' INT TERM
+	setup_vz
+	mkdir "$TR" || die "cannot create $TR"
+	echo 0 >"$TR/tracing_on"
+	echo 8192 >"$TR/buffer_size_kb"
+	echo 1 >"$TR/options/event-fork" # follow the helper and init
+	for e in syscalls sched/sched_process_fork sched/sched_process_exec \
+		sched/sched_process_exit cgroup/cgroup_attach_task; do
+		echo 1 >"$TR/events/$e/enable" || die "cannot enable trace event $e"
+	done
+	for ((k = 0; k < WARMUP; k++)); do v_start && v_stop_fast || die "warm-up start failed"; done
+	for ((k = 1; k <= runs; k++)); do
+		traced_start "$k" || die "traced start $k failed"
+		v_stop_fast || die "stop failed"
+		awk -f "$TOP/tests/bench/start-trace.awk" "$RES/trace.$k" >>"$RES/profile.txt"
+	done
+	echo "vzctl start $CT, $runs traced runs (tracefs, $(nproc) CPUs): ms"
+	profile_summary | tee "$RES/profile-summary.txt"
+}
+
 # ---- cleanup: everything below D except the results, our VEs, containers and cgroups ----
 cleanup() {
 	local f id c h
 	trap - EXIT INT TERM
+	if [ -d "$TR" ]; then
+		echo 0 >"$TR/tracing_on"
+		rmdir "$TR"
+	fi
 	if [ -d "$D/etc/conf" ]; then
 		for f in "$D"/etc/conf/*.conf; do
 			[ -e "$f" ] || continue
@@ -164,6 +227,7 @@ cleanup() {
 stale() {
 	local h f
 	[ -d "$D/etc" ] && echo "  $D/etc exists (VEs of an earlier run)"
+	[ -e "$TR" ] && echo "  trace instance $TR"
 	for h in /sys/fs/cgroup /sys/fs/cgroup/*; do
 		for f in "$h"/$CG "$h"/$CG-*; do [ -d "$f" ] && echo "  cgroup $f"; done
 	done
@@ -517,6 +581,15 @@ main() {
 if [ -z "${VZKIT_REAPED:-}" ] && [ -x "$B/tests/reaper" ]; then
 	export VZKIT_REAPED=1
 	exec "$B/tests/reaper" bash "${BASH_SOURCE[0]}" "$@"
+fi
+if [ "${1:-}" = profile ]; then
+	[ "$(id -u)" = 0 ] || die "must run as root"
+	s=$(stale)
+	[ -z "$s" ] || die "leftovers of an earlier run:
+$s
+remove them with: $0 clean"
+	profile
+	exit $?
 fi
 if [ "${1:-}" = clean ]; then
 	[ "$(id -u)" = 0 ] || die "must run as root"
