@@ -403,7 +403,8 @@ check_running() { # check_running vz|crun|lxc WANT LABEL
 }
 
 density() {
-	local par=$(nproc) p
+	local par p
+	par=$(nproc)
 	say "density: $N vzkit VEs"
 	for p in 1 "$par"; do
 		wall vz_n_start_p$p "$p" "$VZCTL" --quiet start {} && check_running vz "$N" "vz start -P$p" &&
@@ -465,7 +466,8 @@ verdict() { # verdict VALUE LIMIT -> met / not met
 }
 
 report() {
-	local par=$(nproc) r s w
+	local par r s w hf
+	par=$(nproc)
 	echo
 	echo "### Latency (ms; $ROUNDS round(s) x $RUNS cycles, $WARMUP warm-up cycles per series)"
 	echo
@@ -483,12 +485,12 @@ report() {
 	row lxc_stop "lxc: lxc-stop (clean, SIGUSR2 to init)"
 	row lxc_start_F_true "lxc: lxc-start -F /bin/true"
 	if [ -s "$RES/hyperfine.json" ]; then
-		read -r -a r <<<"$(jq -r '.results[0] | [(.times | length), .min, .median, .max] |
+		read -r -a hf <<<"$(jq -r '.results[0] | [(.times | length), .min, .median, .max] |
 			map(tostring) | join(" ")' "$RES/hyperfine.json")"
 		printf '| %-44s | %4s | %7s | %7s | %7s | %7s |\n' "crun: run /bin/true (hyperfine -N)" \
-			"${r[0]}" "$(ms "$(awk -v s="${r[1]}" 'BEGIN { print s * 1e6 }')")" \
-			"$(ms "$(awk -v s="${r[2]}" 'BEGIN { print s * 1e6 }')")" "" \
-			"$(ms "$(awk -v s="${r[3]}" 'BEGIN { print s * 1e6 }')")"
+			"${hf[0]}" "$(ms "$(awk -v s="${hf[1]}" 'BEGIN { print s * 1e6 }')")" \
+			"$(ms "$(awk -v s="${hf[2]}" 'BEGIN { print s * 1e6 }')")" "" \
+			"$(ms "$(awk -v s="${hf[3]}" 'BEGIN { print s * 1e6 }')")"
 	fi
 	echo
 	echo "### Ratios (medians)"
