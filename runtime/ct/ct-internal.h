@@ -19,13 +19,21 @@ struct ct_spawn {
 	const char *root;      /* VE_ROOT, mounted */
 	char *prestart_script; /* run inside before init (hostname, dns), or NULL */
 	char **prestart_env;
-	int sync_rd; /* child reads the "go" byte here */
-	int sync_wr; /* the runtime's end, closed in the child */
-	int err_wr;  /* child reports a failure here; CLOEXEC, so EOF means init was exec'd */
+	int sync_rd;  /* child reads the "go" byte here */
+	int sync_wr;  /* the runtime's end, closed in the child */
+	int err_wr;   /* child reports a failure here; CLOEXEC, so EOF means init was exec'd */
+	pid_t helper; /* the helper that joins the cgroup and clones init */
+	int clone_wr; /* tells the helper to clone init */
+	int pid_rd;   /* the helper reports init's pid here */
 };
 
-/* ct/spawn.c: forks the VE's init into new namespaces; returns its host pid. */
-int ct_spawn_init(struct ct_spawn *s, pid_t *ret_pid);
+/* ct/spawn.c: forks the helper, which joins the VE's cgroup at once and waits. */
+int ct_spawn_helper(struct ct_spawn *s);
+/* Lets the helper clone init into new namespaces; returns init's host pid. The VE root must
+ * be mounted by then: init's mount namespace is a copy of the host's at that moment. */
+int ct_spawn_clone(struct ct_spawn *s, pid_t *ret_pid);
+/* Ends a helper that has not cloned yet. */
+void ct_spawn_abort(struct ct_spawn *s);
 /* Waits for init's exec: 0 once exec'd, else the child's error (logged). */
 int ct_spawn_result(int err_rd, const struct ve_config *c);
 /* ct/rootfs.c: in the child: mounts /proc, /sys, /dev, /run and pivots into root. */

@@ -166,19 +166,24 @@ static void close_all_but(int *keep, size_t n)
 	syscall(SYS_close_range, from, ~0U, 0);
 }
 
-/* The short-lived helper: joins the cgroup and a new time namespace, clones init. */
-static void helper(struct ct_spawn *s, int pid_wr)
+/* The short-lived helper: joins the cgroup and, when told, a new time namespace; clones init. */
+static void helper(struct ct_spawn *s, int clone_rd, int pid_wr)
 {
-	int keep[] = {s->sync_rd, s->err_wr, pid_wr};
+	int keep[] = {s->sync_rd, s->err_wr, clone_rd, pid_wr};
 	pid_t pid;
+	char go;
 	int r;
 
 	close_all_but(keep, ARRAY_SIZE(keep));
+	/* On cgroup v1 the first migration waits for an RCU grace period: done here, it
+	 * overlaps with the runtime mounting the VE's root meanwhile. */
 	r = ve_cgroup_attach(s->c->veid, getpid());
 	if (r < 0) {
 		report(s->err_wr, r, "join the VE's cgroup");
 		_exit(1);
 	}
+	if (read(clone_rd, &go, 1) != 1)
+		_exit(1); /* the start was abandoned */
 	r = setup_timens();
 	if (r < 0) {
 		report(s->err_wr, r, "create the time namespace");
@@ -191,39 +196,76 @@ static void helper(struct ct_spawn *s, int pid_wr)
 	}
 	if (pid == 0) {
 		close(pid_wr);
+		close(clone_rd);
 		init_child(s);
 	}
 	(void)!write(pid_wr, &pid, sizeof(pid));
 	_exit(0);
 }
 
-int ct_spawn_init(struct ct_spawn *s, pid_t *ret_pid)
+int ct_spawn_helper(struct ct_spawn *s)
 {
-	int pfd[2], status;
-	pid_t hpid, pid = 0;
-	ssize_t n;
+	int cfd[2], pfd[2];
 
-	if (pipe2(pfd, O_CLOEXEC) < 0)
+	if (pipe2(cfd, O_CLOEXEC) < 0)
 		return log_errno(neg_errno(), "pipe: %m");
-	hpid = fork();
-	if (hpid < 0) {
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
+		close(cfd[0]);
+		close(cfd[1]);
+		return log_errno(neg_errno(), "pipe: %m");
+	}
+	s->helper = fork();
+	if (s->helper < 0) {
+		close(cfd[0]);
+		close(cfd[1]);
 		close(pfd[0]);
 		close(pfd[1]);
 		return log_errno(neg_errno(), "fork: %m");
 	}
-	if (hpid == 0) {
-		close(pfd[0]);
-		helper(s, pfd[1]);
-	}
+	if (s->helper == 0)
+		helper(s, cfd[0], pfd[1]);
+	close(cfd[0]);
 	close(pfd[1]);
-	n = read(pfd[0], &pid, sizeof(pid));
-	close(pfd[0]);
-	while (waitpid(hpid, &status, 0) < 0 && errno == EINTR)
-		;
+	s->clone_wr = cfd[1];
+	s->pid_rd = pfd[0];
+	return 0;
+}
+
+static void reap_helper(struct ct_spawn *s)
+{
+	int status;
+
+	if (s->clone_wr >= 0)
+		close(s->clone_wr);
+	if (s->pid_rd >= 0)
+		close(s->pid_rd);
+	s->clone_wr = s->pid_rd = -1;
+	if (s->helper > 0)
+		while (waitpid(s->helper, &status, 0) < 0 && errno == EINTR)
+			;
+	s->helper = 0;
+}
+
+int ct_spawn_clone(struct ct_spawn *s, pid_t *ret_pid)
+{
+	pid_t pid = 0;
+	ssize_t n = -1;
+
+	if (write(s->clone_wr, "c", 1) == 1)
+		n = read(s->pid_rd, &pid, sizeof(pid));
+	reap_helper(s);
 	if (n != sizeof(pid) || pid <= 0)
 		return -ECHILD; /* the helper reported why on err_wr */
 	*ret_pid = pid;
 	return 0;
+}
+
+void ct_spawn_abort(struct ct_spawn *s)
+{
+	/* Closing its pipe makes a waiting helper exit; one busy attaching is killed. */
+	if (s->helper > 0)
+		kill(s->helper, SIGKILL);
+	reap_helper(s);
 }
 
 int ct_spawn_result(int err_rd, const struct ve_config *c)

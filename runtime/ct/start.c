@@ -92,7 +92,9 @@ static void undo_cgroup(struct start_ctx *x)
 	ve_cgroup_destroy(x->c->veid);
 }
 
-static int step_spawn(struct start_ctx *x)
+/* Everything init needs in memory before the helper is forked: pipes, the seccomp filter and
+ * the configuration script. */
+static int step_prepare(struct start_ctx *x)
 {
 	int sync[2], err[2], r;
 
@@ -108,21 +110,39 @@ static int step_spawn(struct start_ctx *x)
 	x->spawn.sync_rd = sync[0];
 	x->spawn.sync_wr = sync[1];
 	x->spawn.err_wr = err[1];
+	x->spawn.clone_wr = x->spawn.pid_rd = -1;
+	x->sync_wr = sync[1];
+	x->err_rd = err[0];
 	r = ct_prestart_script(x->c, &x->spawn.prestart_script, &x->spawn.prestart_env);
 	if (r == 0)
 		r = ve_seccomp_prepare(&x->c->sec);
-	if (r == 0)
-		r = ct_spawn_init(&x->spawn, &x->pid);
-	close(sync[0]);
-	close(err[1]);
-	x->sync_wr = sync[1];
-	x->err_rd = err[0];
+	return r;
+}
+
+static int step_helper(struct start_ctx *x)
+{
+	return ct_spawn_helper(&x->spawn);
+}
+
+static void undo_helper(struct start_ctx *x)
+{
+	ct_spawn_abort(&x->spawn);
+}
+
+static int step_clone(struct start_ctx *x)
+{
+	int r = ct_spawn_clone(&x->spawn, &x->pid);
+
+	/* Only init and the helper may hold these pipes' other ends from now on. */
+	close(x->spawn.sync_rd);
+	close(x->spawn.err_wr);
+	x->spawn.sync_rd = x->spawn.err_wr = -1;
 	if (r == -ECHILD)
 		r = ct_spawn_result(x->err_rd, x->c);
 	return r < 0 ? r : ct_state_write(x->c, x->pid);
 }
 
-static void undo_spawn(struct start_ctx *x)
+static void undo_clone(struct start_ctx *x)
 {
 	if (x->pid > 0)
 		kill(x->pid, SIGKILL); /* the cgroup step's undo catches anything it forked */
@@ -185,11 +205,20 @@ static int wait_booted(struct start_ctx *x)
 	return log_errno(-ETIMEDOUT, "CT %s: timed out waiting for init to boot", x->c->veid_str);
 }
 
+/* The helper is forked as early as possible: its cgroup migration (an RCU grace period on v1)
+ * then runs while the VE's root is mounted. */
+/* clang-format off */
 static const struct start_step steps[] = {
-    {"state", step_state, undo_state},	  {"mount", step_mount, undo_mount},
-    {"cgroup", step_cgroup, undo_cgroup}, {"spawn", step_spawn, undo_spawn},
-    {"net", step_net, undo_net},	  {"exec", step_exec_init, NULL},
+	{"state", step_state, undo_state},
+	{"prepare", step_prepare, NULL},
+	{"cgroup", step_cgroup, undo_cgroup},
+	{"helper", step_helper, undo_helper},
+	{"mount", step_mount, undo_mount},
+	{"clone", step_clone, undo_clone},
+	{"net", step_net, undo_net},
+	{"exec", step_exec_init, NULL},
 };
+/* clang-format on */
 
 /* Test hook: VZ_FAULT_STEP=start:<step> makes the process die at that step (fault battery). */
 static void fault_point(const char *step)
@@ -202,7 +231,11 @@ static void fault_point(const char *step)
 
 int ct_start(struct ve_config *c, const struct ve_start_opts *o)
 {
-	struct start_ctx x = {.c = c, .o = o, .sync_wr = -1, .err_rd = -1};
+	struct start_ctx x = {.c = c,
+			      .o = o,
+			      .sync_wr = -1,
+			      .err_rd = -1,
+			      .spawn = {.sync_rd = -1, .err_wr = -1, .clone_wr = -1, .pid_rd = -1}};
 	size_t i;
 	int r = 0;
 
@@ -225,10 +258,10 @@ int ct_start(struct ve_config *c, const struct ve_start_opts *o)
 	}
 	if (r == 0)
 		r = wait_booted(&x);
-	if (x.sync_wr >= 0)
-		close(x.sync_wr);
-	if (x.err_rd >= 0)
-		close(x.err_rd);
+	int fds[] = {x.sync_wr, x.err_rd, x.spawn.sync_rd, x.spawn.err_wr};
+	for (size_t k = 0; k < ARRAY_SIZE(fds); k++)
+		if (fds[k] >= 0)
+			close(fds[k]);
 	free(x.lowerdir);
 	free(x.spawn.prestart_script);
 	ve_strv_free(x.spawn.prestart_env);
