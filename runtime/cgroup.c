@@ -567,7 +567,31 @@ int ve_cgroup_destroy(unsigned veid)
 {
 	int r = ensure_ready();
 
-	return r < 0 ? r : ops->destroy(veid);
+	if (r < 0)
+		return r;
+	/*
+	 * A task killed a moment ago can keep its cgroup busy until it has fully exited, after
+	 * cgroup.procs already reads empty; and a task that was inside an uninterruptible
+	 * migration when it was killed arrives after the kill. Retry for up to a second, killing
+	 * whatever shows up; only the last failure is reported.
+	 */
+	for (int i = 0; i < 200; i++) {
+		_cleanup_free_ pid_t *pids = NULL;
+		int level = ve_log_get_level();
+		size_t n = 0;
+
+		ve_log_set_level(-1);
+		r = ops->destroy(veid);
+		ve_log_set_level(level);
+		if (r != -EBUSY)
+			break;
+		if (ops->pids(veid, &pids, &n) == 0 && n > 0)
+			ops->kill_all(veid, 100);
+		usleep(5000);
+	}
+	if (r < 0 && r != -ENOENT)
+		log_errno(r, "Unable to remove the cgroups of CT %u: %m", veid);
+	return r;
 }
 
 int ve_cgroup_stats(unsigned veid, struct ve_cgroup_stats *ret)

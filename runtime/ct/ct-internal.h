@@ -19,12 +19,13 @@ struct ct_spawn {
 	const char *root;      /* VE_ROOT, mounted */
 	char *prestart_script; /* run inside before init (hostname, dns), or NULL */
 	char **prestart_env;
-	int sync_rd;  /* child reads the "go" byte here */
-	int sync_wr;  /* the runtime's end, closed in the child */
-	int err_wr;   /* child reports a failure here; CLOEXEC, so EOF means init was exec'd */
-	pid_t helper; /* the helper that joins the cgroup and clones init */
-	int clone_wr; /* tells the helper to clone init */
-	int pid_rd;   /* the helper reports init's pid here */
+	int sync_rd;	   /* child reads the "go" byte here */
+	int sync_wr;	   /* the runtime's end, closed in the child */
+	int err_wr;	   /* child reports a failure here; CLOEXEC, so EOF means init was exec'd */
+	pid_t helper;	   /* the helper that joins the cgroup and clones init */
+	pid_t runtime_pid; /* vzctl, the helper's parent */
+	int clone_wr;	   /* tells the helper to clone init */
+	int pid_rd;	   /* the helper reports init's pid here */
 };
 
 /* ct/spawn.c: forks the helper, which joins the VE's cgroup at once and waits. */

@@ -175,6 +175,9 @@ static void helper(struct ct_spawn *s, int clone_rd, int pid_wr)
 	int r;
 
 	close_all_but(keep, ARRAY_SIZE(keep));
+	/* Dies with vzctl: an orphaned helper could join the cgroup after a cleanup emptied it. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != s->runtime_pid)
+		_exit(1);
 	/* On cgroup v1 the first migration waits for an RCU grace period: done here, it
 	 * overlaps with the runtime mounting the VE's root meanwhile. */
 	r = ve_cgroup_attach(s->c->veid, getpid());
@@ -214,6 +217,7 @@ int ct_spawn_helper(struct ct_spawn *s)
 		close(cfd[1]);
 		return log_errno(neg_errno(), "pipe: %m");
 	}
+	s->runtime_pid = getpid();
 	s->helper = fork();
 	if (s->helper < 0) {
 		close(cfd[0]);
