@@ -14,6 +14,9 @@ Q := $(if $(filter 1,$(V)),,@)
 PKGS := libseccomp libcap libnl-3.0 libnl-route-3.0 libcgroup jansson
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# libnftables: headers only; net/nft.c dlopens it when a VE needs a filter (no static archive,
+# and five more shared objects that every other vzctl call would load).
+PKG_CFLAGS += $(shell pkg-config --cflags libnftables 2>/dev/null)
 # The libraries are linked statically when their archives are there (Debian's -dev packages
 # ship them): every vzctl call then skips loading six shared objects. STATIC=0 opts out.
 STATIC ?= 1

@@ -109,6 +109,10 @@ struct net_veth {
 	const char *ve_ifname;
 	const char *ve_mac; /* NULL: generated */
 	int master_ifindex; /* 0: no master */
+	bool filter;	    /* MAC filter on the host end before the VE end goes up */
+	bool routed;	    /* the filter also allows only addrs (and IPv4, IPv6, ARP) */
+	struct nl_addr **addrs;
+	size_t n_addrs;
 };
 int net_veth_add(struct net_sock *host, struct net_sock *ve, unsigned veid,
 		 const struct net_veth *v, int netns_fd);
@@ -124,5 +128,24 @@ int net_routed_start(struct net_sock *host, struct net_sock *ve, const struct ve
 		     int netns_fd);
 /* Host end name of the routed pair, "vzr<veid>". Returns NULL on ENOMEM. */
 char *net_routed_host_ifname(unsigned veid);
+/*
+ * Brings the routed pair of a running VE from the addresses in old (may be NULL) to those of
+ * c: creates the pair on the first address, deletes it (and its filter) with the last, else
+ * adds and removes the difference. Addresses already there are not an error.
+ */
+int net_routed_apply(struct net_sock *host, struct net_sock *ve, const struct ve_config *c,
+		     char **old, int netns_fd);
+
+/* Anti-spoofing filter (nft.c) on the ingress of one host end. */
+struct net_filter {
+	uint8_t mac[6];		/* the only source MAC allowed */
+	bool routed;		/* also only these source IPs, and only IPv4, IPv6, ARP */
+	struct nl_addr **addrs; /* routed: the VE's addresses */
+	size_t n_addrs;
+};
+/* Creates or replaces (atomically) the chain of host_ifname. -ENOPKG without libnftables. */
+int net_filter_set(const char *host_ifname, const struct net_filter *flt);
+/* Deletes the chain of host_ifname; absent is success. */
+int net_filter_del(const char *host_ifname);
 
 #endif

@@ -106,14 +106,103 @@ int ve_net_stop(const struct ve_config *c)
 	r = net_link_del(host, rname, "veth");
 	if (r < 0)
 		ret = r;
+	/*
+	 * A netdev chain outlives its device (Linux 6.x), so filters go by name too; libnftables
+	 * is loaded only for a VE that has one, to keep the stop of the others cheap.
+	 */
+	if (c->net.ip_addresses && c->net.ip_addresses[0]) {
+		r = net_filter_del(rname);
+		if (r < 0 && ret == 0)
+			ret = r;
+	}
 	for (unsigned i = 0; i < c->net.n_netifs; i++) {
 		_cleanup_free_ char *name = NULL;
 
 		r = net_netif_host_ifname(c, i, &name);
 		if (r >= 0)
 			r = net_link_del(host, name, "veth");
+		if (r >= 0 && c->net.netifs[i].mac_filter)
+			r = net_filter_del(name);
 		if (r < 0 && ret == 0)
 			ret = r;
 	}
 	return ret;
+}
+
+static bool str_eq0(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+static bool netif_same(const struct ve_netif *a, const struct ve_netif *b)
+{
+	return str_eq0(a->ifname, b->ifname) && str_eq0(a->mac, b->mac) &&
+	       str_eq0(a->host_ifname, b->host_ifname) && str_eq0(a->host_mac, b->host_mac) &&
+	       str_eq0(a->bridge, b->bridge) && a->mac_filter == b->mac_filter;
+}
+
+/* Index of a NETIF of c equal in every field to n, or -1. */
+static int netif_find(const struct ve_config *c, const struct ve_netif *n)
+{
+	for (unsigned i = 0; i < c->net.n_netifs; i++)
+		if (netif_same(&c->net.netifs[i], n))
+			return (int)i;
+	return -1;
+}
+
+/* Removes the NETIFs of old that c no longer has (or has changed), host side by name. */
+static int netifs_remove(struct net_sock *host, const struct ve_config *old,
+			 const struct ve_config *c)
+{
+	for (unsigned i = 0; i < old->net.n_netifs; i++) {
+		_cleanup_free_ char *name = NULL;
+		int r;
+
+		if (netif_find(c, &old->net.netifs[i]) >= 0)
+			continue;
+		r = net_netif_host_ifname(old, i, &name);
+		if (r >= 0)
+			r = net_link_del(host, name, "veth");
+		if (r >= 0 && old->net.netifs[i].mac_filter)
+			r = net_filter_del(name);
+		if (r < 0)
+			return r;
+		log_info("Interface %s removed", old->net.netifs[i].ifname);
+	}
+	return 0;
+}
+
+int ve_net_apply(const struct ve_config *old, const struct ve_config *c, int netns_fd)
+{
+	_cleanup_(net_sock_freep) struct net_sock *host = NULL, *ve = NULL;
+	_cleanup_(host_names_done) struct host_names hn = {};
+	int r;
+
+	/* All names first: a clash or a too long name fails before anything changes. */
+	r = host_names_get(c, &hn);
+	if (r < 0)
+		return r;
+	r = net_sock_open(&host);
+	if (r >= 0)
+		r = net_sock_open_in(netns_fd, &ve);
+	if (r < 0)
+		return r;
+	r = netifs_remove(host, old, c);
+	if (r < 0)
+		return r;
+	r = net_routed_apply(host, ve, c, old->net.ip_addresses, netns_fd);
+	if (r < 0)
+		return r;
+	for (unsigned i = 0; i < c->net.n_netifs; i++) {
+		_cleanup_(rtnl_link_putp) struct rtnl_link *l = NULL;
+
+		/* Already there: unchanged, or added live by an earlier set without --save. */
+		if (net_link_get(host, hn.names[i], &l) == 0)
+			continue;
+		r = net_netif_start(host, ve, c, i, hn.names[i], netns_fd);
+		if (r < 0)
+			return r;
+		log_info("Interface %s added", c->net.netifs[i].ifname);
+	}
+	return 0;
 }

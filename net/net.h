@@ -23,6 +23,14 @@ int ve_net_bridge_del(const char *name);
 int ve_net_start(const struct ve_config *c, int netns_fd);
 /* Removes the host side of everything ve_net_start made (works with the VE gone). */
 int ve_net_stop(const struct ve_config *c);
+/*
+ * Applies the network changes from old to c on a running VE whose netns is netns_fd: NETIFs
+ * that c lacks or changed are removed, new ones added; the routed pair is created with the
+ * first IP_ADDRESS, deleted with the last, else the addresses differing are added and
+ * removed; the anti-spoofing filters follow. Returns 0 or negative errno (logged); a failure
+ * midway leaves what was done until then.
+ */
+int ve_net_apply(const struct ve_config *old, const struct ve_config *c, int netns_fd);
 /* Host-side interface name for the VE's NETIF ifname, e.g. "veth101.0"; caller frees. */
 char *ve_net_host_ifname(unsigned veid, const char *ifname);
 /* A stable MAC for the VE's interface (host side when host != 0), as "xx:xx:..". */

@@ -5,9 +5,7 @@
  * host end's fe80::1, since the host does not proxy NDP). Host: a /32 or /128 route per
  * address to vzr<veid>, proxy_arp on it so the VE's on-link ARP gets answered. Global sysctls
  * (ip_forward, forwarding) stay as the admin set them.
- *
- * TODO(nftables issue): anti-spoofing - nothing yet stops the VE from sending with a source
- * address outside IP_ADDRESS (rp_filter on vzr<veid> helps only when the admin enabled it).
+ * The host end always carries the anti-spoofing filter (nft.c): the VE's MAC, its addresses.
  */
 #include <arpa/inet.h>
 #include <net/if.h>
@@ -91,6 +89,8 @@ static int addr_add(struct net_sock *s, int ifindex, struct nl_addr *local, cons
 	if (nl_addr_get_family(local) == AF_INET6)
 		rtnl_addr_set_flags(a, IFA_F_NODAD);
 	r = net_err(s, rtnl_addr_add(s->sk, a, 0));
+	if (r == -EEXIST)
+		return 0; /* a live change re-adding what is there */
 	if (r < 0)
 		return log_errno(r, "add address %s to '%s': %m%s",
 				 nl_addr2str(local, buf, sizeof(buf)), ifname, net_kmsg(s));
@@ -210,7 +210,7 @@ int net_routed_start(struct net_sock *host, struct net_sock *ve, const struct ve
 {
 	_cleanup_(routed_done) struct routed ra = {};
 	_cleanup_free_ char *hname = net_routed_host_ifname(c->veid);
-	struct net_veth v = {.ve_ifname = NET_ROUTED_VE_IFNAME};
+	struct net_veth v = {.ve_ifname = NET_ROUTED_VE_IFNAME, .filter = true, .routed = true};
 	int r;
 
 	if (!hname)
@@ -219,6 +219,8 @@ int net_routed_start(struct net_sock *host, struct net_sock *ve, const struct ve
 	if (r < 0)
 		return r;
 	v.host_ifname = hname;
+	v.addrs = ra.addrs;
+	v.n_addrs = ra.n;
 	r = net_veth_add(host, ve, c->veid, &v, netns_fd);
 	if (r < 0)
 		return r;
@@ -228,8 +230,126 @@ int net_routed_start(struct net_sock *host, struct net_sock *ve, const struct ve
 	if (r < 0) {
 		/* The VE end and the host routes go with the host end. */
 		(void)net_link_del(host, hname, "veth");
+		(void)net_filter_del(hname);
 		return r;
 	}
 	log_debug("routed %zu address(es) through '%s'", ra.n, hname);
 	return 0;
+}
+
+static bool addr_in(struct nl_addr *a, const struct routed *set)
+{
+	for (size_t i = 0; i < set->n; i++)
+		if (nl_addr_get_family(a) == nl_addr_get_family(set->addrs[i]) &&
+		    nl_addr_get_len(a) == nl_addr_get_len(set->addrs[i]) &&
+		    !memcmp(nl_addr_get_binary_addr(a), nl_addr_get_binary_addr(set->addrs[i]),
+			    nl_addr_get_len(a)))
+			return true;
+	return false;
+}
+
+/* Removes one address: its host route, then the address inside; absent ones are fine. */
+static int routed_remove(struct net_sock *host, struct net_sock *ve, int hidx, int vidx,
+			 struct nl_addr *a)
+{
+	_cleanup_(rtnl_route_putp) struct rtnl_route *rt = rtnl_route_alloc();
+	_cleanup_(rtnl_addr_putp) struct rtnl_addr *ad = rtnl_addr_alloc();
+	_cleanup_(nl_addr_putp) struct nl_addr *dst = nl_addr_clone(a);
+	struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
+	char buf[INET6_ADDRSTRLEN + 8];
+	int r;
+
+	if (!rt || !ad || !dst || !nh) {
+		rtnl_route_nh_free(nh);
+		return -ENOMEM;
+	}
+	nl_addr_set_prefixlen(dst, nl_addr_get_len(dst) * 8);
+	rtnl_route_set_family(rt, nl_addr_get_family(dst));
+	rtnl_route_set_table(rt, RT_TABLE_MAIN);
+	(void)rtnl_route_set_dst(rt, dst);
+	rtnl_route_nh_set_ifindex(nh, hidx); /* only our route, never another VE's or the host's */
+	rtnl_route_add_nexthop(rt, nh);
+	r = net_err(host, rtnl_route_delete(host->sk, rt, 0));
+	if (r < 0 && r != -ESRCH && r != -ENOENT)
+		return log_errno(r, "delete route to %s: %m%s", nl_addr2str(dst, buf, sizeof(buf)),
+				 net_kmsg(host));
+	rtnl_addr_set_ifindex(ad, vidx);
+	(void)rtnl_addr_set_local(ad, a);
+	rtnl_addr_set_prefixlen(ad, nl_addr_get_prefixlen(a));
+	r = net_err(ve, rtnl_addr_delete(ve->sk, ad, 0));
+	if (r < 0 && r != -EADDRNOTAVAIL && r != -ENOENT && r != -ESRCH)
+		return log_errno(r, "delete address %s inside the VE: %m%s",
+				 nl_addr2str(a, buf, sizeof(buf)), net_kmsg(ve));
+	return 0;
+}
+
+/* The addresses of c not in old, and removes those of old not in c. */
+static int routed_sync(struct net_sock *host, struct net_sock *ve, const char *hname,
+		       const struct routed *now, const struct routed *was)
+{
+	_cleanup_(routed_done) struct routed add = {};
+	int hidx, vidx, r;
+
+	r = net_link_index(host, hname, &hidx);
+	if (r >= 0)
+		r = net_link_index(ve, NET_ROUTED_VE_IFNAME, &vidx);
+	if (r < 0)
+		return log_errno(r, "look up the routed pair '%s': %m", hname);
+	for (size_t i = 0; i < was->n; i++)
+		if (!addr_in(was->addrs[i], now)) {
+			r = routed_remove(host, ve, hidx, vidx, was->addrs[i]);
+			if (r < 0)
+				return r;
+		}
+	add.addrs = calloc(now->n + 1, sizeof(*add.addrs));
+	if (!add.addrs)
+		return -ENOMEM;
+	for (size_t i = 0; i < now->n; i++)
+		if (!addr_in(now->addrs[i], was)) {
+			add.addrs[add.n++] = nl_addr_get(now->addrs[i]);
+			add.has4 |= nl_addr_get_family(now->addrs[i]) == AF_INET;
+			add.has6 |= nl_addr_get_family(now->addrs[i]) == AF_INET6;
+		}
+	if (!add.n)
+		return 0;
+	r = routed_host(host, hname, &add);
+	return r < 0 ? r : routed_ve(ve, &add);
+}
+
+int net_routed_apply(struct net_sock *host, struct net_sock *ve, const struct ve_config *c,
+		     char **old, int netns_fd)
+{
+	_cleanup_(routed_done) struct routed now = {}, was = {};
+	_cleanup_free_ char *hname = net_routed_host_ifname(c->veid);
+	struct net_filter flt = {.routed = true};
+	int idx, r;
+
+	if (!hname)
+		return -ENOMEM;
+	if (!c->net.ip_addresses || !c->net.ip_addresses[0]) {
+		/* The last address went: the pair goes, and the VE end and routes with it. */
+		r = net_link_del(host, hname, "veth");
+		if (r >= 0)
+			r = net_filter_del(hname);
+		return r < 0 ? r : 0;
+	}
+	r = net_link_index(host, hname, &idx);
+	if (r == -ENODEV)
+		return net_routed_start(host, ve, c, netns_fd);
+	if (r < 0)
+		return log_errno(r, "look up '%s': %m", hname);
+	r = routed_parse(c->net.ip_addresses, &now);
+	if (r >= 0)
+		r = routed_parse(old, &was);
+	if (r < 0)
+		return r;
+	/* The filter takes the new list first, in one atomic batch: an address removed is dropped
+	 * from then on, one added is allowed before its route exists. */
+	net_mac_bytes(c->veid, NET_ROUTED_VE_IFNAME, NET_MAC_VE, flt.mac);
+	flt.addrs = now.addrs;
+	flt.n_addrs = now.n;
+	r = net_filter_set(hname, &flt);
+	if (r < 0)
+		return r;
+	return routed_sync(host, ve, hname, &now, &was);
 }

@@ -152,9 +152,25 @@ int net_veth_add(struct net_sock *host, struct net_sock *ve, unsigned veid,
 	if (r < 0)
 		return log_errno(r, "create veth '%s' (VE end '%s'): %m%s", v->host_ifname,
 				 v->ve_ifname, net_kmsg(host));
+	/* The filter is in place before the VE end goes up, so nothing spoofed ever passes. */
+	if (v->filter) {
+		struct net_filter flt = {
+		    .routed = v->routed, .addrs = v->addrs, .n_addrs = v->n_addrs};
+
+		memcpy(flt.mac, nl_addr_get_binary_addr(vmac), sizeof(flt.mac));
+		r = net_filter_set(v->host_ifname, &flt);
+		if (r < 0) {
+			(void)net_link_del(host, v->host_ifname, "veth");
+			(void)net_filter_del(v->host_ifname);
+			return r;
+		}
+	}
 	r = net_link_up(ve, v->ve_ifname);
-	if (r < 0)
+	if (r < 0) {
 		(void)net_link_del(host, v->host_ifname, "veth");
+		if (v->filter)
+			(void)net_filter_del(v->host_ifname);
+	}
 	return r;
 }
 
@@ -207,15 +223,10 @@ int net_netif_start(struct net_sock *host, struct net_sock *ve, const struct ve_
 	v.host_mac = n->host_mac;
 	v.ve_ifname = n->ifname;
 	v.ve_mac = n->mac;
+	v.filter = n->mac_filter;
 	r = net_veth_add(host, ve, c->veid, &v, netns_fd);
 	if (r < 0)
 		return r;
-	/*
-	 * TODO(nftables issue): MAC_FILTER (drop frames from the VE whose source is not its MAC)
-	 * is not enforced yet; the host end is a plain bridge port.
-	 */
-	if (n->mac_filter)
-		log_debug("mac_filter of '%s' is not enforced yet, ignoring", host_ifname);
 	log_debug("veth '%s' <-> VE '%s'%s%s", host_ifname, n->ifname, bridge ? " on bridge " : "",
 		  bridge ? bridge : "");
 	return 0;

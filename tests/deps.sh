@@ -3,8 +3,8 @@
 # silent when everything is present.
 set -e
 PKGS="build-essential pkg-config libseccomp-dev libcap-dev libnl-3-dev libnl-route-3-dev
-libcgroup-dev libjansson-dev libcmocka-dev busybox-static iproute2 iputils-ping debootstrap
-clang-format"
+libcgroup-dev libjansson-dev libcmocka-dev libnftables-dev nftables busybox-static iproute2
+iputils-ping debootstrap clang-format"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -6,6 +6,7 @@
 #include "runtime/util.h"
 #include "templates/template.h"
 
+#include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -180,6 +181,33 @@ static int apply_userpasswd(struct ve_config *c)
 	return 0;
 }
 
+/* Network changes on a running VE: the difference to the saved config, in the VE's netns. */
+static int apply_net(struct ve_config *c)
+{
+	struct ve_config *old = NULL;
+	_cleanup_close_ int fd = -1;
+	char path[64];
+	pid_t pid;
+	int r;
+
+	r = ct_state_init_pid(c, &pid);
+	if (r < 0)
+		return r;
+	if (pid <= 0)
+		return log_errno(-ESRCH, "CT %s: no init process: %m", c->veid_str);
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return log_errno(neg_errno(), "open '%s': %m", path);
+	/* The file still holds what the VE runs with: set saves only after applying. */
+	r = ve_config_load(c->global, c->veid, &old);
+	if (r < 0)
+		return log_errno(r, "CT %s: load the saved config: %m", c->veid_str);
+	r = ve_net_apply(old, c, fd);
+	ve_config_free(old);
+	return r;
+}
+
 static int ct_apply(struct ve_config *c, unsigned changed)
 {
 	int r;
@@ -207,8 +235,11 @@ static int ct_apply(struct ve_config *c, unsigned changed)
 		if (r < 0)
 			return r;
 	}
-	if (changed & VE_CHANGED_NET)
-		log_warn("CT %s: network changes take effect at the next start", c->veid_str);
+	if (changed & VE_CHANGED_NET) {
+		r = apply_net(c);
+		if (r < 0)
+			return r;
+	}
 	/* Capabilities and the seccomp filter of running processes cannot be changed. */
 	if (changed & VE_CHANGED_SEC)
 		log_warn("CT %s: capability and feature changes take effect at the next start",
