@@ -1,5 +1,6 @@
 /* vzctl set: change a VE's parameters, live when it runs, and with --save in its config. */
 #include "cmd/opts.h"
+#include "net/net.h"
 #include "runtime/util.h"
 #include "runtime/ve.h"
 
@@ -47,6 +48,9 @@ int cmd_set(struct cli *x, int argc, char **argv)
 	r = cli_check_unique(x, x->c);
 	if (r)
 		return r;
+	/* Network input that only the host can judge is refused before anything changes. */
+	if ((x->c->changed & VE_CHANGED_NET) && ve_net_check(x->c) < 0)
+		return VZ_INVALID_PARAMETER_VALUE;
 	r = ve_apply(x->c);
 	if (r == -EACCES)
 		return VZ_CHANGEPASS;

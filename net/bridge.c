@@ -35,7 +35,7 @@ static int bridge_create(struct net_sock *s, const char *name)
 	return 0;
 }
 
-int net_bridge_ensure(struct net_sock *s, const char *name, int *ret_ifindex)
+int net_bridge_ensure(struct net_sock *s, const char *name, bool create, int *ret_ifindex)
 {
 	_cleanup_(rtnl_link_putp) struct rtnl_link *l = NULL;
 	int r;
@@ -43,6 +43,8 @@ int net_bridge_ensure(struct net_sock *s, const char *name, int *ret_ifindex)
 	if (!name || !*name || strlen(name) >= IFNAMSIZ)
 		return log_errno(-EINVAL, "invalid bridge name '%s': %m", name ? name : "");
 	r = net_link_get(s, name, &l);
+	if (r == -ENODEV && !create)
+		return log_errno(r, "bridge '%s' does not exist (VE_BRIDGE_CREATE=no): %m", name);
 	if (r == -ENODEV) {
 		r = bridge_create(s, name);
 		if (r < 0)
@@ -71,7 +73,7 @@ int ve_net_bridge_ensure(const char *name)
 
 	if (r < 0)
 		return r;
-	return net_bridge_ensure(s, name, NULL);
+	return net_bridge_ensure(s, name, true, NULL);
 }
 
 int ve_net_bridge_del(const char *name)
@@ -83,4 +85,38 @@ int ve_net_bridge_del(const char *name)
 		return r;
 	r = net_link_del(s, name, "bridge");
 	return r < 0 ? r : 0;
+}
+
+int ve_net_check(const struct ve_config *c)
+{
+	_cleanup_(net_sock_freep) struct net_sock *s = NULL;
+	int r;
+
+	for (unsigned i = 0; i < c->net.n_netifs; i++) {
+		_cleanup_free_ char *name = NULL;
+
+		r = net_netif_host_ifname(c, i, &name);
+		if (r < 0)
+			return r;
+	}
+	if (!c->global || c->global->bridge_create)
+		return 0;
+	for (unsigned i = 0; i < c->net.n_netifs; i++) {
+		const char *b = net_netif_bridge(c, i);
+		int idx;
+
+		if (!b)
+			continue;
+		if (!s && (r = net_sock_open(&s)) < 0)
+			return r;
+		r = net_link_index(s, b, &idx);
+		if (r == -ENODEV)
+			return log_errno(r,
+					 "bridge '%s' of NETIF '%s' does not exist "
+					 "(VE_BRIDGE_CREATE=no): %m",
+					 b, c->net.netifs[i].ifname);
+		if (r < 0)
+			return log_errno(r, "look up bridge '%s': %m", b);
+	}
+	return 0;
 }

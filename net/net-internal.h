@@ -86,8 +86,10 @@ int net_mac_parse(const char *mac, struct nl_addr **ret);
 /* Writes value to /proc/sys/net/<key> (key with '/' separators). Logs errors. */
 int net_sysctl_write(const char *key, const char *value);
 
-/* Bridge (bridge.c): ensures the bridge and returns its ifindex. */
-int net_bridge_ensure(struct net_sock *s, const char *name, int *ret_ifindex);
+/* Bridge (bridge.c): ensures the bridge (-ENODEV if absent and !create), returns ifindex. */
+int net_bridge_ensure(struct net_sock *s, const char *name, bool create, int *ret_ifindex);
+/* The bridge of c->net.netifs[i] (its own, else VE_BRIDGE), NULL for none. */
+const char *net_netif_bridge(const struct ve_config *c, unsigned i);
 
 /* Names and MACs (veth.c). */
 /*

@@ -31,6 +31,12 @@ int ve_net_stop(const struct ve_config *c);
  * midway leaves what was done until then.
  */
 int ve_net_apply(const struct ve_config *old, const struct ve_config *c, int netns_fd);
+/*
+ * Checks what can be checked before anything is made: host interface names (length, derived
+ * from the ifname) and, with VE_BRIDGE_CREATE=no, that every NETIF's bridge exists. Returns 0,
+ * -ENAMETOOLONG, -EINVAL, -ENODEV (unknown bridge); logs one line.
+ */
+int ve_net_check(const struct ve_config *c);
 /* Host-side interface name for the VE's NETIF ifname, e.g. "veth101.0"; caller frees. */
 char *ve_net_host_ifname(unsigned veid, const char *ifname);
 /* A stable MAC for the VE's interface (host side when host != 0), as "xx:xx:..". */

@@ -199,23 +199,29 @@ int net_netif_host_ifname(const struct ve_config *c, unsigned i, char **ret)
 	return 0;
 }
 
+const char *net_netif_bridge(const struct ve_config *c, unsigned i)
+{
+	const char *bridge = c->net.netifs[i].bridge;
+
+	if ((!bridge || !*bridge) && c->global)
+		bridge = c->global->bridge;
+	return bridge && *bridge ? bridge : NULL;
+}
+
 int net_netif_start(struct net_sock *host, struct net_sock *ve, const struct ve_config *c,
 		    unsigned i, const char *host_ifname, int netns_fd)
 {
 	const struct ve_netif *n = &c->net.netifs[i];
-	const char *bridge = n->bridge;
+	const char *bridge = net_netif_bridge(c, i);
 	struct net_veth v = {};
 	int r;
 
 	if (!n->ifname || !*n->ifname || strlen(n->ifname) >= IFNAMSIZ || strchr(n->ifname, '/'))
 		return log_errno(-EINVAL, "invalid NETIF ifname '%s': %m",
 				 n->ifname ? n->ifname : "");
-	if ((!bridge || !*bridge) && c->global)
-		bridge = c->global->bridge;
-	if (bridge && !*bridge)
-		bridge = NULL;
 	if (bridge) {
-		r = net_bridge_ensure(host, bridge, &v.master_ifindex);
+		r = net_bridge_ensure(host, bridge, !c->global || c->global->bridge_create,
+				      &v.master_ifindex);
 		if (r < 0)
 			return r;
 	}

@@ -80,3 +80,7 @@ int conf_ip_canon(const char *s, bool with_prefix, char *out, size_t outlen);
 bool conf_ip_same(const char *a, const char *b);
 /* One DEVICES entry c:MAJOR:MINOR|*:ACCESS; -EINVAL if malformed. */
 int conf_parse_device(const char *s, struct ve_device *d);
+/* An interface name: 1..15 of [A-Za-z0-9._-], not "." or "..". */
+bool conf_ifname_valid(const char *s);
+/* A unicast MAC "xx:xx:xx:xx:xx:xx". */
+bool conf_mac_valid(const char *s);

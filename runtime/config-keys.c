@@ -364,7 +364,12 @@ static int parse_netif(struct ve_config *c, const char *v)
 			r = -ENOMEM;
 		for (char **p = kv; r == 0 && p && *p; p++)
 			r = netif_field(&arr[i], *p);
-		if (r == 0 && !arr[i].ifname)
+		/* Checked as --netif_add checks them: a bad line fails at load, not at start. */
+		if (r == 0 && (!arr[i].ifname || !conf_ifname_valid(arr[i].ifname) ||
+			       (arr[i].mac && !conf_mac_valid(arr[i].mac)) ||
+			       (arr[i].host_mac && !conf_mac_valid(arr[i].host_mac)) ||
+			       (arr[i].host_ifname && !conf_ifname_valid(arr[i].host_ifname)) ||
+			       (arr[i].bridge && !conf_ifname_valid(arr[i].bridge))))
 			r = -EINVAL;
 	}
 	if (r < 0) {

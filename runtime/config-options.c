@@ -205,7 +205,7 @@ static int opt_strv_append(struct ve_config *c, const char *opt, const char *v)
 	return 0;
 }
 
-static bool ifname_valid(const char *s)
+bool conf_ifname_valid(const char *s)
 {
 	size_t len = strlen(s);
 
@@ -217,7 +217,7 @@ static bool ifname_valid(const char *s)
 	return true;
 }
 
-static bool mac_valid(const char *s)
+bool conf_mac_valid(const char *s)
 {
 	/* Checked by hand: sscanf's %2x takes " 0", "+0", "-5" and "0x" as bytes. */
 	if (strlen(s) != 17)
@@ -254,9 +254,9 @@ static int opt_netif_add(struct ve_config *c, const char *opt, const char *v)
 			break;
 		p += len + 1;
 	}
-	if (!fields[0] || !ifname_valid(fields[0]) || (fields[1] && !mac_valid(fields[1])) ||
-	    (fields[2] && !ifname_valid(fields[2])) || (fields[3] && !mac_valid(fields[3])) ||
-	    (fields[4] && !ifname_valid(fields[4])))
+	if (!fields[0] || !conf_ifname_valid(fields[0]) || (fields[1] && !conf_mac_valid(fields[1])) ||
+	    (fields[2] && !conf_ifname_valid(fields[2])) || (fields[3] && !conf_mac_valid(fields[3])) ||
+	    (fields[4] && !conf_ifname_valid(fields[4])))
 		return -EINVAL;
 	for (unsigned i = 0; i < c->net.n_netifs; i++)
 		if (!strcmp(c->net.netifs[i].ifname, fields[0]))

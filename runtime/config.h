@@ -34,6 +34,7 @@ struct ve_global {
 	char *bridge;	       /* VE_BRIDGE: default bridge for veth NETIFs */
 	char *cgroup_parent;   /* VE_CGROUP_PARENT: parent cgroup of all VEs */
 	bool logging;	       /* LOGGING */
+	bool bridge_create;    /* VE_BRIDGE_CREATE: make a missing bridge (default yes) */
 	int loglevel;	       /* LOG_LEVEL */
 	unsigned stop_timeout; /* STOP_TIMEOUT, seconds */
 };
