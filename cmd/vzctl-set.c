@@ -56,6 +56,10 @@ int cmd_set(struct cli *x, int argc, char **argv)
 		return VZ_CHANGEPASS;
 	if (r == -ESRCH)
 		return VZ_VE_NOT_RUNNING;
+	if (r == -ERANGE && (x->c->changed & VE_CHANGED_FS))
+		return VZ_INVALID_PARAMETER_VALUE; /* a disk limit the layout cannot reach */
+	if (r == -EBUSY && (x->c->changed & VE_CHANGED_FS))
+		return VZ_VE_RUNNING; /* the disk can only change on a stopped VE here */
 	if (r < 0)
 		return VZ_APPLY_CONFIG_ERROR;
 	if (save) {

@@ -3,7 +3,13 @@
 
 #include "storage.h"
 
+#include <stddef.h>
+
 extern const struct ve_storage_ops ve_storage_dir_ops;
+extern const struct ve_storage_ops ve_storage_image_ops;
+
+/* The "image" backend's probe without logging: 0, or -EOPNOTSUPP with *why set (static). */
+int storage_image_check(const char **why);
 
 /* Mounts overlay(lower, upper, work) on root, creating root. */
 int storage_overlay_mount(const char *lowerdir, const char *upper, const char *work,
@@ -12,5 +18,15 @@ int storage_overlay_mount(const char *lowerdir, const char *upper, const char *w
 int storage_overlay_umount(const char *root);
 /* Sums st_blocks and inodes below dir without crossing mounts. */
 int storage_walk_usage(const char *dir, struct ve_fs_usage *ret);
+
+/*
+ * Runs argv[0] (looked up in the system's sbin and bin directories) with stdin and stdout on
+ * /dev/null, a fixed environment and stderr captured: the first line goes to err (may be NULL).
+ * Returns the exit status (0..255), -ENOENT if the program is missing, -ECHILD if it was
+ * killed, or another negative errno.
+ */
+int storage_run(char *const argv[], char *err, size_t errlen);
+/* The absolute path of a program in the system directories, or NULL. Caller frees. */
+char *storage_find_program(const char *name);
 
 #endif

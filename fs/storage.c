@@ -2,12 +2,15 @@
 #include "storage-internal.h"
 #include "runtime/util.h"
 
+#include <fcntl.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 static const struct ve_storage_ops *const backends[] = {
     &ve_storage_dir_ops,
+    &ve_storage_image_ops,
 };
 
 const struct ve_storage_ops *ve_storage_get(const char *layout)
@@ -22,10 +25,23 @@ const struct ve_storage_ops *ve_storage_get(const char *layout)
 
 const char *ve_storage_default_layout(const char *private_dir)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(backends); i++)
-		if (backends[i]->probe(private_dir) == 0)
-			return backends[i]->name;
-	return backends[ARRAY_SIZE(backends) - 1]->name;
+	return ve_storage_dir_ops.name;
+}
+
+const char *ve_storage_choose_layout(const struct ve_fs *fs)
+{
+	const char *why = NULL;
+
+	if (fs->layout && *fs->layout)
+		return fs->layout;
+	if (fs->diskspace.limit == VE_UNLIMITED && fs->diskinodes.limit == VE_UNLIMITED)
+		return ve_storage_default_layout(fs->private);
+	/* Project quota is probed first once its backend lands; the image works on any kernel
+	 * with loop devices. */
+	if (storage_image_check(&why) == 0)
+		return ve_storage_image_ops.name;
+	log_error("No storage layout here can enforce DISKSPACE/DISKINODES: image: %s", why);
+	return NULL;
 }
 
 static const struct ve_storage_ops *ops_of(const struct ve_fs *fs)
@@ -40,7 +56,12 @@ static const struct ve_storage_ops *ops_of(const struct ve_fs *fs)
 int ve_storage_create(const struct ve_fs *fs)
 {
 	const struct ve_storage_ops *o = ops_of(fs);
-	return o ? o->create(fs) : -EINVAL;
+	int r;
+
+	if (!o)
+		return -EINVAL;
+	r = o->probe(fs->private);
+	return r < 0 ? r : o->create(fs);
 }
 
 int ve_storage_mount(const struct ve_fs *fs, const char *lowerdir)
@@ -65,6 +86,12 @@ int ve_storage_usage(const struct ve_fs *fs, struct ve_fs_usage *ret)
 {
 	const struct ve_storage_ops *o = ops_of(fs);
 	return o ? o->usage(fs, ret) : -EINVAL;
+}
+
+int ve_storage_resize(const struct ve_fs *fs)
+{
+	const struct ve_storage_ops *o = ops_of(fs);
+	return o ? o->resize(fs) : -EINVAL;
 }
 
 int ve_storage_is_mounted(const struct ve_fs *fs)
@@ -105,4 +132,80 @@ int storage_overlay_umount(const char *root)
 		usleep(2000);
 	}
 	return log_errno(-EBUSY, "Unable to unmount %s: %m", root);
+}
+
+static const char *const program_dirs[] = {"/usr/sbin", "/sbin", "/usr/bin", "/bin"};
+
+char *storage_find_program(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(program_dirs); i++) {
+		char *p = ve_strdup_printf("%s/%s", program_dirs[i], name);
+
+		if (!p || access(p, X_OK) == 0)
+			return p;
+		free(p);
+	}
+	return NULL;
+}
+
+/* Child side of storage_run: only async-signal-safe calls, ends in execve or _exit. */
+static void run_child(const char *path, char *const argv[], int null_fd, int err_fd)
+{
+	static char *const env[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL};
+
+	if (dup2(null_fd, 0) < 0 || dup2(null_fd, 1) < 0 || dup2(err_fd, 2) < 0)
+		_exit(127);
+	/* The tool must not keep vzctl's lock or a VE's fds open. */
+	close_range(3, ~0U, 0);
+	execve(path, argv, env);
+	_exit(127);
+}
+
+static void read_first_line(int fd, char *err, size_t errlen)
+{
+	size_t n = 0;
+	ssize_t k;
+	char buf[512];
+
+	while ((k = read(fd, buf, sizeof(buf))) > 0 || (k < 0 && errno == EINTR))
+		for (ssize_t i = 0; i < k && err && n + 1 < errlen; i++) {
+			if (buf[i] == '\n' && n > 0)
+				err = NULL; /* first non-empty line done; keep draining */
+			else if (buf[i] != '\n')
+				err[n++] = buf[i];
+		}
+}
+
+int storage_run(char *const argv[], char *err, size_t errlen)
+{
+	_cleanup_free_ char *path = storage_find_program(argv[0]);
+	_cleanup_close_ int null_fd = -1;
+	int pipefd[2], status;
+	pid_t pid;
+
+	if (err && errlen)
+		memset(err, 0, errlen);
+	if (!path)
+		return -ENOENT;
+	null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null_fd < 0 || pipe2(pipefd, O_CLOEXEC) < 0)
+		return neg_errno();
+	pid = fork();
+	if (pid < 0) {
+		int r = neg_errno();
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return r;
+	}
+	if (pid == 0)
+		run_child(path, argv, null_fd, pipefd[1]);
+	close(pipefd[1]);
+	read_first_line(pipefd[0], err, errlen);
+	close(pipefd[0]);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return neg_errno();
+	if (!WIFEXITED(status))
+		return -ECHILD;
+	return WEXITSTATUS(status);
 }

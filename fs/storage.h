@@ -33,8 +33,16 @@ struct ve_storage_ops {
 
 /* The backend for a layout name; NULL or "" chooses by probing. NULL if unknown. */
 const struct ve_storage_ops *ve_storage_get(const char *layout);
-/* Default layout for a VE_PRIVATE directory, by probing. Static string. */
+/* Default layout for a VE_PRIVATE directory with no disk limit, by probing. Static string. */
 const char *ve_storage_default_layout(const char *private_dir);
+/*
+ * The layout for a new VE: fs->layout when set (--layout, VE_LAYOUT), else by probing the
+ * host and VE_PRIVATE's filesystem: a quota-capable backend when fs has a DISKSPACE or
+ * DISKINODES limit ("image" on any kernel with loop devices), else the default layout.
+ * Static string or fs->layout. NULL (logged with the probe that failed) if fs has limits and
+ * no backend here can enforce them.
+ */
+const char *ve_storage_choose_layout(const struct ve_fs *fs);
 
 /* Convenience wrappers over the VE's recorded backend. */
 int ve_storage_create(const struct ve_fs *fs);
@@ -42,6 +50,12 @@ int ve_storage_mount(const struct ve_fs *fs, const char *lowerdir);
 int ve_storage_umount(const struct ve_fs *fs);
 int ve_storage_destroy(const struct ve_fs *fs);
 int ve_storage_usage(const struct ve_fs *fs, struct ve_fs_usage *ret);
+/*
+ * Makes the VE's disk match fs->diskspace and fs->diskinodes. Nothing is changed on error:
+ * -ERANGE for a limit the backend cannot reach (shrink, below usage, inodes), -EBUSY when the
+ * VE must be stopped first, -EOPNOTSUPP when the layout has no quota. All logged.
+ */
+int ve_storage_resize(const struct ve_fs *fs);
 /* 1 if VE_ROOT has the VE mounted, 0 if not. */
 int ve_storage_is_mounted(const struct ve_fs *fs);
 

@@ -155,6 +155,9 @@ int ve_apply(struct ve_config *c)
 		return r;
 	if (st.running)
 		return ops(c)->apply(c, c->changed);
+	/* A stopped VE's disk is resized offline (grow where the backend can). */
+	if ((c->changed & VE_CHANGED_FS) && (r = ops(c)->apply(c, VE_CHANGED_FS)) < 0)
+		return r;
 	if (!(c->changed & VE_CHANGED_USERPASSWD))
 		return 0;
 	/* A password is set by the template's script inside the VE, never by running the VE's

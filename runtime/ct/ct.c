@@ -21,11 +21,27 @@ static int set_str(char **dst, const char *v)
 	return 0;
 }
 
+/* --layout, else the sample's VE_LAYOUT, else vz.conf's, else by probing (fs/storage.h). */
+static int pick_layout(struct ve_config *c, const char *wanted)
+{
+	const char *layout;
+
+	if (!wanted && (!c->fs.layout || !*c->fs.layout) && *c->global->ve_layout)
+		wanted = c->global->ve_layout;
+	if (wanted && set_str(&c->fs.layout, wanted) < 0)
+		return -ENOMEM;
+	layout = ve_storage_choose_layout(&c->fs);
+	if (!layout)
+		return -EOPNOTSUPP;
+	if (!ve_storage_get(layout))
+		return log_errno(-EINVAL, "Unknown storage layout '%s'", layout);
+	return set_str(&c->fs.layout, layout);
+}
+
 static int ct_create(struct ve_config *c, const struct ve_create_opts *o)
 {
 	const char *tmpl = o->ostemplate ? o->ostemplate : c->global->def_ostemplate;
 	_cleanup_free_ char *version = NULL;
-	const char *layout;
 	int r;
 
 	if (!ve_template_name_valid(tmpl))
@@ -40,11 +56,9 @@ static int ct_create(struct ve_config *c, const struct ve_create_opts *o)
 	if ((o->private_dir && set_str(&c->fs.private, o->private_dir) < 0) ||
 	    (o->root_dir && set_str(&c->fs.root, o->root_dir) < 0))
 		return -ENOMEM;
-	layout = o->layout ? o->layout : ve_storage_default_layout(c->fs.private);
-	if (!ve_storage_get(layout))
-		return log_errno(-EINVAL, "Unknown storage layout '%s'", layout);
-	if (set_str(&c->fs.layout, layout) < 0)
-		return -ENOMEM;
+	r = pick_layout(c, o->layout);
+	if (r < 0)
+		return r;
 	static const char *const keys[] = {"OSTEMPLATE", "OSTEMPLATE_VERSION", "VE_LAYOUT",
 					   "VE_ROOT", "VE_PRIVATE"};
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
@@ -211,6 +225,13 @@ static int apply_net(struct ve_config *c)
 static int ct_apply(struct ve_config *c, unsigned changed)
 {
 	int r;
+
+	/* The disk first: it is the change most likely refused, and then nothing else changed. */
+	if (changed & VE_CHANGED_FS) {
+		r = ve_storage_resize(&c->fs);
+		if (r < 0)
+			return r;
+	}
 
 	if (changed & (VE_CHANGED_RES | VE_CHANGED_DEVICES)) {
 		r = ve_cgroup_apply(c->veid, &c->res, &c->sec);
