@@ -56,6 +56,7 @@ leak_snapshot() {
 	echo "mounts $(grep -c vzkit-test /proc/self/mountinfo)"
 	echo "cgroups $(find /sys/fs/cgroup -maxdepth 3 -path '*vztest/*' -type d 2>/dev/null | wc -l)"
 	echo "veths $(ip -o link show type veth 2>/dev/null | grep -cE ' (veth[0-9]+\.[0-9]+|vzr[0-9]+)@')"
+	echo "nft-chains $(nft list table netdev vzkit 2>/dev/null | grep -cE '^\s*chain h_(veth[0-9]+\.|vzr[0-9])')"
 	echo "loops $(losetup -a 2>/dev/null | grep -c vzkit-test)"
 	echo "bridges $(ip -o link show type bridge 2>/dev/null | grep -c ' vztb')"
 	local ns
@@ -117,7 +118,7 @@ if [ "$mode" != unit ]; then
 		after=$(leak_snapshot)
 		if [ "$before" = "$after" ]; then
 			passed=$((passed + 1))
-			echo "ok   no leaked mounts, cgroups, veths, loop devices, bridges, namespaces or processes"
+			echo "ok   no leaked mounts, cgroups, veths, filter chains, loop devices, bridges, namespaces or processes"
 		else
 			failed=$((failed + 1))
 			echo "FAIL leak check:"

@@ -1,0 +1,128 @@
+#!/bin/bash
+# Networking: VEs on a test bridge, routed addresses, IPv6, the anti-spoofing filter, live
+# changes, 100 VEs on one bridge, and nothing left after stop. Traffic stays between the
+# test's VEs and the host ends of its own bridge and routed pairs (10.213.50-51.x, fd00:213::).
+. "$(dirname "$0")/../lib.sh"
+need_root
+command -v nft >/dev/null || { skip "nft (nftables) not installed"; exit 77; }
+[ -e "$(ldconfig -p | awk '/libnftables\.so\.1 /{print $NF; exit}')" ] ||
+	{ skip "libnftables1 not installed"; exit 77; }
+setup_tree
+V=$VZCTL
+A=7301 B=7302 R=7303 N=${VZKIT_NET_N:-100}
+
+# counter RULE-PATTERN CHAIN: the packet counter of the first rule matching the pattern.
+counter() {
+	nft list chain netdev vzkit "$2" 2>/dev/null | grep -F -- "$1" | head -n1 |
+		sed -n 's/.*counter packets \([0-9]*\).*/\1/p'
+}
+chains() { nft list table netdev vzkit 2>/dev/null | grep -cE "chain h_(veth(73|74)[0-9]{2}\.|vzr73)"; }
+
+for id in $A $B $R; do "$V" --quiet create $id >/dev/null || fail "create $id"; done
+check "NETIF on the test bridge" "$V" --quiet set $A --netif_add eth0 --save
+check "NETIF with mac_filter" "$V" --quiet set $B --netif_add eth0 --save
+sed -i 's/^NETIF="\(.*\)"/NETIF="\1,mac_filter=on"/' "$VZ_CONFDIR/conf/$B.conf"
+check "routed IPv4 and IPv6" "$V" --quiet set $R --ipadd 10.213.51.3 --ipadd fd00:213::3 --save
+for id in $A $B $R; do check "start $id" "$V" --quiet start $id; done
+
+# Bridged: addresses given inside, as a template script would.
+ip addr add 10.213.50.254/24 dev "$T_BRIDGE"
+"$V" exec $A ip addr add 10.213.50.1/24 dev eth0
+"$V" exec $B ip addr add 10.213.50.2/24 dev eth0
+expect_eq "host end of $A is on the bridge" \
+	"$(basename "$(readlink /sys/class/net/veth$A.0/master)")" "$T_BRIDGE"
+check "VE to VE over the bridge" "$V" exec $A ping -c1 -W2 10.213.50.2
+check "VE to the host end" "$V" exec $B ping -c1 -W2 10.213.50.254
+
+# Routed: reachable from the host, replying from its own address.
+out=$(ping -c1 -W2 10.213.51.3 2>&1)
+case $out in *"bytes from 10.213.51.3"*) pass "routed VE answers from its address" ;;
+*) fail "routed VE answers from its address: $out" ;; esac
+check "routed VE reaches the host through venet0" "$V" exec $R ping -c1 -W2 10.213.50.254
+check "IPv6 routed global address" ping -6 -c1 -W2 fd00:213::3
+ll=$("$V" exec $A ip -6 -o addr show dev eth0 scope link | awk '{print $4}' | cut -d/ -f1)
+ok=0
+for _ in $(seq 30); do # DAD keeps a fresh link-local address tentative for about a second
+	ping -6 -c1 -W1 "$ll%$T_BRIDGE" >/dev/null 2>&1 && { ok=1; break; }
+	sleep 0.1
+done
+expect_eq "IPv6 link-local $ll on the bridge" "$ok" 1
+
+# Anti-spoofing: a foreign source is dropped and counted.
+before=$(counter "ip saddr != 10.213.51.3" h_vzr$R)
+"$V" exec $R ip addr add 10.213.51.99/32 dev venet0
+"$V" exec $R ping -c2 -i0.2 -W1 -I 10.213.51.99 10.213.50.254 >/dev/null 2>&1 &&
+	fail "spoofed IPv4 source got a reply"
+after=$(counter "ip saddr != 10.213.51.3" h_vzr$R)
+[ "${after:-0}" -gt "${before:-0}" ] && pass "spoofed IPv4 source dropped ($before -> $after)" ||
+	fail "spoofed IPv4 source not counted ($before -> $after)"
+"$V" exec $B ip link set eth0 address 02:00:00:21:30:99
+"$V" exec $B ping -c1 -W1 10.213.50.1 >/dev/null 2>&1 && fail "spoofed MAC got a reply"
+after=$(counter "ether saddr !=" h_veth$B.0)
+[ "${after:-0}" -gt 0 ] && pass "spoofed MAC dropped by mac_filter ($after)" ||
+	fail "spoofed MAC not counted"
+
+# Live changes on a running VE.
+check "live --netif_add" "$V" --quiet set $A --netif_add eth1 --save
+check "eth1 inside" "$V" exec $A ip link show eth1
+check "veth$A.1 on the host" ip link show "veth$A.1"
+check "live --netif_del" "$V" --quiet set $A --netif_del eth1 --save
+check "eth1 gone inside" sh -c "! '$V' exec $A ip link show eth1"
+check "veth$A.1 gone" sh -c "! ip link show veth$A.1"
+check "live first --ipadd" "$V" --quiet set $A --ipadd 10.213.51.1 --save
+check "live address answers" ping -c1 -W2 10.213.51.1
+expect_eq "vzlist -o ip" "$("$VZLIST" -H -o ip $A | tr -d ' ')" "10.213.51.1"
+# Saved: a live change compares with the saved file, so an unsaved address is not known.
+check "live second --ipadd" "$V" --quiet set $A --ipadd 10.213.51.11 --save
+check "second address answers" ping -c1 -W2 10.213.51.11
+check "live --ipdel one" "$V" --quiet set $A --ipdel 10.213.51.11 --save
+expect_eq "its route is gone" "$(ip route show 10.213.51.11 | wc -l)" 0
+check "live --ipdel all" "$V" --quiet set $A --ipdel all --save
+check "the routed pair is gone with the last address" sh -c "! ip link show vzr$A"
+expect_eq "its filter is gone" "$(nft list table netdev vzkit | grep -c "h_vzr$A ")" 0
+
+# Bad input: refused with one line and vzctl's status, nothing changed.
+expect_rc 21 "malformed MAC" "$V" set $A --netif_add eth2,02:00:00:00:00:0g --save
+expect_rc 21 "too long an interface name" "$V" set $A --netif_add eth0123456789abcd
+expect_rc 78 "an address of another VE" "$V" set $A --ipadd 10.213.51.3
+setup_tree VE_BRIDGE_CREATE=no
+expect_rc 21 "unknown bridge with creation off" "$V" set $A --netif_add eth2,,,,vztbnone$$ --save
+check "nothing made for it" sh -c "! ip link show veth$A.2"
+setup_tree
+
+# Many VEs on one bridge: every one answers the all-nodes multicast ping.
+t0=$(date +%s%N)
+fails=0
+for i in $(seq 7400 $((7400 + N - 1))); do
+	"$V" --quiet create $i >/dev/null && "$V" --quiet set $i --netif_add eth0 --save >/dev/null &&
+		"$V" --quiet start $i >/dev/null || fails=$((fails + 1))
+done
+expect_eq "$N VEs with a NETIF started" "$fails" 0
+t1=$(date +%s%N)
+brll=$(ip -6 -o addr show dev "$T_BRIDGE" scope link | awk '{print $4}' | cut -d/ -f1)
+got=0
+for _ in $(seq 20); do # each VE's link-local address leaves DAD about a second after start
+	got=$(ping -6 -c2 -i0.5 -w3 "ff02::1%$T_BRIDGE" 2>/dev/null |
+		grep -oE 'from fe80::[0-9a-f:]+' | sed 's/^from //' | grep -vxF -e "$ll" -e "$brll" |
+		sort -u | wc -l)
+	[ "$got" -ge "$N" ] && break # not counted: $A and the bridge; $B's frames are dropped
+	sleep 0.5
+done
+[ "$got" -ge "$N" ] && pass "$N VEs on one bridge answer a ping ($got addresses)" ||
+	fail "only $got of $N VEs answered"
+echo "info: $N VEs with a veth created and started in $((($(date +%s%N) - t0) / 1000000)) ms"
+for i in $(seq 7400 $((7400 + N - 1))); do "$V" --quiet stop $i --fast >/dev/null; done
+t2=$(date +%s%N)
+echo "info: start $((($t1 - t0) / 1000000)) ms, stop $((($t2 - t1) / 1000000)) ms"
+
+# Killed: the filter and the host ends go with ct_cleanup all the same.
+kill -9 "$(ve_init_pid $R)"
+sleep 0.2
+"$V" --quiet status $R >/dev/null
+for id in $A $B $R; do "$V" --quiet stop $id --fast >/dev/null; done
+expect_eq "no veth or routed end left" \
+	"$(ip -o link | grep -cE " (veth7[34][0-9]{2}\.[0-9]+|vzr73[0-9]{2})@")" 0
+expect_eq "no route left" "$(ip route show | grep -c '10\.213\.51\.')" 0
+expect_eq "no IPv6 route left" "$(ip -6 route show | grep -c 'fd00:213::')" 0
+expect_eq "no filter chain left" "$(chains)" 0
+t_finish
