@@ -25,12 +25,15 @@ int cli_check_unique(struct cli *x, struct ve_config *c)
 int cmd_create(struct cli *x, int argc, char **argv)
 {
 	struct ve_create_opts o = {0};
-	const char *sample = NULL;
+	const char *sample = NULL, *privileged = NULL;
 	_cleanup_free_ char **rest = NULL;
-	struct cli_flag flags[] = {
-	    {"ostemplate", true, NULL, &o.ostemplate}, {"config", true, NULL, &sample},
-	    {"layout", true, NULL, &o.layout},	       {"private", true, NULL, &o.private_dir},
-	    {"root", true, NULL, &o.root_dir},	       {NULL, false, NULL, NULL}};
+	struct cli_flag flags[] = {{"ostemplate", true, NULL, &o.ostemplate},
+				   {"config", true, NULL, &sample},
+				   {"layout", true, NULL, &o.layout},
+				   {"private", true, NULL, &o.private_dir},
+				   {"root", true, NULL, &o.root_dir},
+				   {"privileged", true, NULL, &privileged},
+				   {NULL, false, NULL, NULL}};
 	static const struct cli_errmap map[] = {{EEXIST, VZ_FS_PRVT_AREA_EXIST},
 						{ENOPKG, VZ_OSTEMPLATE_NOT_FOUND},
 						{EINVAL, VZ_INVALID_PARAMETER_VALUE},
@@ -71,6 +74,10 @@ int cmd_create(struct cli *x, int argc, char **argv)
 	r = cli_check_unique(x, c);
 	if (r)
 		return r;
+	if (privileged && ve_parse_bool(privileged, &o.privileged) < 0) {
+		cli_usage_error("create", "--privileged takes yes or no");
+		return VZ_INVALID_PARAMETER_VALUE;
+	}
 	/* Everything the options set is written by ve_create's save. */
 	return cli_exit_code(ve_create(c, &o), map);
 }

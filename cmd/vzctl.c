@@ -9,7 +9,7 @@
 const struct cli_command cli_commands[] = {
     {"create", cmd_create,
      "[--ostemplate NAME] [--config NAME] [--layout NAME] [--private PATH] [--root PATH] "
-     "[set options]"},
+     "[--privileged yes|no] [set options]"},
     {"destroy", cmd_destroy, ""},
     {"delete", cmd_destroy, ""},
     {"mount", cmd_mount, ""},

@@ -72,6 +72,17 @@ static void get_nesting(const struct vzlist_row *r, struct vzlist_value *v)
 	v->b = r->nesting;
 }
 
+static void get_privileged(const struct vzlist_row *r, struct vzlist_value *v)
+{
+	v->b = r->privileged;
+}
+
+static void get_local_uid(const struct vzlist_row *r, struct vzlist_value *v)
+{
+	v->num = r->local_uid;
+	v->none = r->privileged;
+}
+
 static void get_cpulimit(const struct vzlist_row *r, struct vzlist_value *v)
 {
 	set_num(v, r->cpulimit);
@@ -154,6 +165,10 @@ const struct vzlist_field vzlist_fields[] = {
     {"type", "TYPE", -4, VZLIST_STR, 0, false, "ct (container) or vm", get_type},
     {"nesting", "NESTING", 7, VZLIST_ONOFF, 0, false, "nested containers allowed (not migratable)",
      get_nesting},
+    {"privileged", "PRIV", 4, VZLIST_ONOFF, 0, false,
+     "no user namespace: the VE's root is the host's root (on/off)", get_privileged},
+    {"local_uid", "LOCAL_UID", 10, VZLIST_NUM, 0, false,
+     "host uid of the VE's root (LOCAL_UID); unset when privileged", get_local_uid},
     {"diskspace", "DSPACE", 10, VZLIST_NUM, VZLIST_NEED_DISK, false,
      "disk space used, KB (mounted VEs)", get_diskspace},
     {"diskspace.s", "DSPACE.S", 10, VZLIST_NUM, 0, false, "disk space soft limit, KB",

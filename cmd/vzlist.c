@@ -270,6 +270,8 @@ static void fill_row(const struct ve_config *c, const struct ve_status *st, stru
 	    .is_vm = c->type == VE_TYPE_VM,
 	    .onboot = c->onboot,
 	    .nesting = c->sec.nesting,
+	    .privileged = c->sec.privileged,
+	    .local_uid = c->sec.uidmap.count ? c->sec.uidmap.outside : 0,
 	    .cpulimit = c->res.cpulimit,
 	    .cpuunits = c->res.cpuunits,
 	    .cpus = c->res.cpus,

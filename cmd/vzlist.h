@@ -48,7 +48,9 @@ struct vzlist_row {
 	bool is_vm;
 	bool onboot;
 	bool nesting;
-	unsigned cpulimit; /* percent, 0 = none */
+	bool privileged;    /* no user namespace */
+	uint32_t local_uid; /* host uid of the VE's root; 0 when privileged */
+	unsigned cpulimit;  /* percent, 0 = none */
 	unsigned cpuunits;
 	unsigned cpus; /* 0 = all */
 	struct ve_barlim numproc;

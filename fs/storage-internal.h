@@ -19,6 +19,13 @@ int storage_overlay_umount(const char *root);
 /* Sums st_blocks and inodes below dir without crossing mounts. */
 int storage_walk_usage(const char *dir, struct ve_fs_usage *ret);
 
+/* fs/idmap.c: for a VE with a user namespace (fs->uidmap.count), an idmapped read-only bind
+ * of the template at VE_PRIVATE/lower; *ret_path is the overlay's lower layer then. */
+int storage_idmap_lower(const struct ve_fs *fs, const char *lowerdir, char **ret_path);
+void storage_idmap_lower_umount(const struct ve_fs *fs);
+/* Gives the mounted VE root directory to the VE's root user. */
+int storage_idmap_root(const struct ve_fs *fs);
+
 /*
  * Runs argv[0] (looked up in the system's sbin and bin directories) with stdin and stdout on
  * /dev/null, a fixed environment and stderr captured: the first line goes to err (may be NULL).

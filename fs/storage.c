@@ -67,13 +67,31 @@ int ve_storage_create(const struct ve_fs *fs)
 int ve_storage_mount(const struct ve_fs *fs, const char *lowerdir)
 {
 	const struct ve_storage_ops *o = ops_of(fs);
-	return o ? o->mount(fs, lowerdir) : -EINVAL;
+	_cleanup_free_ char *mapped = NULL;
+	int r;
+
+	if (!o)
+		return -EINVAL;
+	if (!fs->uidmap.count) /* a privileged VE sees the template as it is */
+		return o->mount(fs, lowerdir);
+	r = storage_idmap_lower(fs, lowerdir, &mapped);
+	if (r == 0)
+		r = o->mount(fs, mapped);
+	if (r == 0 && (r = storage_idmap_root(fs)) < 0)
+		o->umount(fs);
+	if (r < 0)
+		storage_idmap_lower_umount(fs);
+	return r;
 }
 
 int ve_storage_umount(const struct ve_fs *fs)
 {
 	const struct ve_storage_ops *o = ops_of(fs);
-	return o ? o->umount(fs) : -EINVAL;
+	int r = o ? o->umount(fs) : -EINVAL;
+
+	if (r == 0 && fs->uidmap.count)
+		storage_idmap_lower_umount(fs);
+	return r;
 }
 
 int ve_storage_destroy(const struct ve_fs *fs)

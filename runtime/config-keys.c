@@ -424,6 +424,47 @@ static int parse_ips(struct ve_config *c, const char *v)
 	return 0;
 }
 
+/* LOCAL_UID / LOCAL_GID: the host id that the VE's root (id 0) maps to; the VE owns the
+ * VE_ID_RANGE ids from there. Empty: no user namespace (a privileged VE). */
+static int parse_idbase(struct ve_idmap *m, const char *v)
+{
+	uint64_t n;
+
+	if (!*v) {
+		*m = (struct ve_idmap){0};
+		return 0;
+	}
+	if (ve_parse_u64(v, &n) < 0 || n == 0 || n + VE_ID_RANGE - 1 > UINT32_MAX - 1)
+		return -EINVAL; /* 0 would map the VE's root onto the host's */
+	*m = (struct ve_idmap){.inside = 0, .outside = (uint32_t)n, .count = VE_ID_RANGE};
+	return 0;
+}
+
+static int parse_local_uid(struct ve_config *c, const char *v)
+{
+	return parse_idbase(&c->sec.uidmap, v);
+}
+
+static int parse_local_gid(struct ve_config *c, const char *v)
+{
+	return parse_idbase(&c->sec.gidmap, v);
+}
+
+static char *format_idbase(const struct ve_idmap *m)
+{
+	return m->count ? ve_strdup_printf("%u", m->outside) : strdup("");
+}
+
+static char *format_local_uid(const struct ve_config *c)
+{
+	return format_idbase(&c->sec.uidmap);
+}
+
+static char *format_local_gid(const struct ve_config *c)
+{
+	return format_idbase(&c->sec.gidmap);
+}
+
 const struct conf_key conf_keys[] = {
     {"VE_TYPE", CT_CUSTOM, 0, 0, VE_CHANGED_META, parse_type, format_type},
     {"NAME", CT_STR, OFF(name), 0, VE_CHANGED_META, NULL, NULL},
@@ -451,6 +492,8 @@ const struct conf_key conf_keys[] = {
     {"CAPABILITY", CT_CUSTOM, 0, 0, VE_CHANGED_SEC, parse_caps, format_caps},
     {"DEVICES", CT_CUSTOM, 0, 0, VE_CHANGED_DEVICES, parse_devices, format_devices},
     {"FEATURES", CT_CUSTOM, 0, 0, VE_CHANGED_SEC, parse_features, format_features},
+    {"LOCAL_UID", CT_CUSTOM, 0, 0, VE_CHANGED_SEC, parse_local_uid, format_local_uid},
+    {"LOCAL_GID", CT_CUSTOM, 0, 0, VE_CHANGED_SEC, parse_local_gid, format_local_gid},
     {"HOSTNAME", CT_STR, OFF(net.hostname), 0, VE_CHANGED_HOSTNAME, NULL, NULL},
     {"IP_ADDRESS", CT_CUSTOM, OFF(net.ip_addresses), 0, VE_CHANGED_NET, parse_ips, NULL},
     {"NETIF", CT_CUSTOM, 0, 0, VE_CHANGED_NET, parse_netif, format_netif},

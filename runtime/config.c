@@ -239,6 +239,9 @@ static int config_finish(struct ve_config *c)
 		free(*paths[i]);
 		*paths[i] = e;
 	}
+	c->sec.privileged = c->sec.uidmap.count == 0 || c->sec.gidmap.count == 0;
+	c->fs.uidmap = c->sec.uidmap;
+	c->fs.gidmap = c->sec.gidmap;
 	c->changed = 0;
 	return 0;
 }
@@ -488,4 +491,51 @@ int ve_config_find_ip(const struct ve_global *g, const char *addr, unsigned skip
 int ve_config_find_name(const struct ve_global *g, const char *name, unsigned *ret)
 {
 	return ve_config_find_value(g, "NAME", name, 0, ret);
+}
+
+int ve_config_alloc_ids(struct ve_config *c)
+{
+	_cleanup_free_ unsigned *ids = NULL;
+	_cleanup_free_ uint32_t *used = NULL;
+	unsigned n, nused = 0;
+	uint32_t base;
+	int r = ve_config_list(c->global, &ids, &n);
+
+	if (r < 0)
+		return r;
+	used = calloc(n ? n : 1, sizeof(*used));
+	if (!used)
+		return -ENOMEM;
+	for (unsigned i = 0; i < n; i++) {
+		struct ve_config *o = NULL;
+		int level = ve_log_get_level();
+
+		if (ids[i] == c->veid)
+			continue;
+		ve_log_set_level(-1); /* a broken config elsewhere must not stop the allocation */
+		r = ve_config_load(c->global, ids[i], &o);
+		ve_log_set_level(level);
+		if (r == 0 && o->sec.uidmap.count)
+			used[nused++] = o->sec.uidmap.outside;
+		if (r == 0 && o->sec.gidmap.count && o->sec.gidmap.outside != o->sec.uidmap.outside)
+			used[nused++] = o->sec.gidmap.outside;
+		ve_config_free(o);
+	}
+	/* Ranges are aligned to VE_ID_RANGE from VE_ID_BASE: the lowest free one wins. */
+	for (base = VE_ID_BASE; base <= UINT32_MAX - 2 * VE_ID_RANGE; base += VE_ID_RANGE) {
+		bool taken = false;
+		for (unsigned i = 0; i < nused && !taken; i++)
+			taken = used[i] < base + VE_ID_RANGE && used[i] + VE_ID_RANGE > base;
+		if (!taken)
+			break;
+	}
+	if (base > UINT32_MAX - 2 * VE_ID_RANGE)
+		return log_errno(-ENOSPC, "No free range of user ids left for CT %s", c->veid_str);
+	c->sec.uidmap = c->sec.gidmap = (struct ve_idmap){0, base, VE_ID_RANGE};
+	c->fs.uidmap = c->sec.uidmap;
+	c->fs.gidmap = c->sec.gidmap;
+	c->sec.privileged = false;
+	ve_config_mark(c, "LOCAL_UID");
+	ve_config_mark(c, "LOCAL_GID");
+	return 0;
 }

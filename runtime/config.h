@@ -11,6 +11,8 @@
 #define VE_UNLIMITED UINT64_MAX
 #define VE_NAME_MAX  64
 #define VE_PAGE_SIZE 4096ULL
+#define VE_ID_RANGE  65536U  /* ids of one unprivileged VE's user namespace */
+#define VE_ID_BASE   100000U /* where the VEs' id ranges start on the host */
 
 /* A vzctl barrier:limit pair, in the key's unit (bytes, or a count). */
 struct ve_barlim {
@@ -54,6 +56,12 @@ struct ve_res {
 	uint64_t iopslimit; /* ops/s, 0 = none */
 };
 
+struct ve_idmap {
+	uint32_t inside;
+	uint32_t outside;
+	uint32_t count;
+};
+
 struct ve_fs {
 	char *root;		    /* VE_ROOT, $VEID expanded */
 	char *private;		    /* VE_PRIVATE, $VEID expanded */
@@ -62,6 +70,8 @@ struct ve_fs {
 	char *layout;		    /* VE_LAYOUT: storage backend name */
 	struct ve_barlim diskspace; /* bytes */
 	struct ve_barlim diskinodes;
+	struct ve_idmap uidmap; /* copies of the VE's id maps, for an idmapped template layer */
+	struct ve_idmap gidmap;
 };
 
 enum ve_dev_type { VE_DEV_CHAR = 'c', VE_DEV_BLOCK = 'b' };
@@ -76,12 +86,6 @@ struct ve_device {
 	unsigned access; /* VE_DEV_* bits; 0 = denied */
 };
 
-struct ve_idmap {
-	uint32_t inside;
-	uint32_t outside;
-	uint32_t count;
-};
-
 struct ve_sec {
 	uint64_t cap_on;  /* capabilities forced on (bit = CAP_*) */
 	uint64_t cap_off; /* capabilities forced off */
@@ -89,7 +93,7 @@ struct ve_sec {
 	unsigned n_devices;
 	bool nesting;		/* FEATURES nesting:on; not migratable */
 	char **features_other;	/* OpenVZ FEATURES kept as written ("nfs:on"); no effect */
-	bool privileged;	/* no user namespace */
+	bool privileged;	/* no user namespace: derived, uidmap.count == 0 */
 	struct ve_idmap uidmap; /* count 0 = none */
 	struct ve_idmap gidmap;
 };
@@ -200,6 +204,11 @@ int ve_config_find_value(const struct ve_global *g, const char *key, const char 
 			 unsigned skip, unsigned *ret);
 /* Finds a VE other than skip that has addr in IP_ADDRESS, however either is spelled. */
 int ve_config_find_ip(const struct ve_global *g, const char *addr, unsigned skip, unsigned *ret);
+/*
+ * Gives c a free VE_ID_RANGE-sized range of host ids (LOCAL_UID/LOCAL_GID), the lowest not used
+ * by another VE. The caller holds ve_lock_acquire_global() until the config is saved.
+ */
+int ve_config_alloc_ids(struct ve_config *c);
 /* Lists the VEs that have a config, sorted. Caller frees *ret. */
 int ve_config_list(const struct ve_global *g, unsigned **ret, unsigned *ret_n);
 

@@ -49,3 +49,23 @@ void ve_lock_release(int fd)
 		close(fd);
 	}
 }
+
+int ve_lock_acquire_global(const struct ve_global *g)
+{
+	_cleanup_free_ char *path = ve_strdup_printf("%s/vzkit.lck", g->lockdir);
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	if (!path)
+		return -ENOMEM;
+	r = ve_mkdir_p(g->lockdir, 0755);
+	if (r < 0)
+		return log_errno(r, "Unable to create lock directory %s: %m", g->lockdir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return log_errno(neg_errno(), "Unable to open lock file %s: %m", path);
+	while (flock(fd, LOCK_EX) < 0)
+		if (errno != EINTR)
+			return log_errno(neg_errno(), "Unable to lock %s: %m", path);
+	return TAKE_FD(fd);
+}

@@ -13,5 +13,8 @@
  */
 int ve_lock_acquire(const struct ve_global *g, unsigned veid, const char *what, bool wait);
 void ve_lock_release(int fd);
+/* Host-wide lock (LOCKDIR/vzkit.lck) for allocations shared by all VEs, such as id ranges.
+ * Always waits. Returns the fd or negative errno. */
+int ve_lock_acquire_global(const struct ve_global *g);
 
 #endif

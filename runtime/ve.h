@@ -25,6 +25,7 @@ struct ve_create_opts {
 	const char *layout;	 /* --layout, NULL: probe */
 	const char *private_dir; /* --private, NULL: from vz.conf */
 	const char *root_dir;	 /* --root */
+	bool privileged;	 /* --privileged yes: no user namespace */
 };
 
 struct ve_start_opts {

@@ -3,6 +3,7 @@
 #include "fs/storage.h"
 #include "net/net.h"
 #include "runtime/cgroup.h"
+#include "runtime/lock.h"
 #include "runtime/util.h"
 #include "templates/template.h"
 
@@ -63,14 +64,22 @@ static int ct_create(struct ve_config *c, const struct ve_create_opts *o)
 					   "VE_ROOT", "VE_PRIVATE"};
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
 		ve_config_mark(c, keys[i]);
+	/* The id range is chosen and recorded under one host-wide lock: two creates at once must
+	 * not pick the same range. */
+	int lock = o->privileged ? -1 : ve_lock_acquire_global(c->global);
+	if (lock < -1 || (lock >= 0 && (r = ve_config_alloc_ids(c)) < 0)) {
+		ve_lock_release(lock);
+		return lock < -1 ? lock : r;
+	}
 	r = ve_storage_create(&c->fs);
+	if (r == 0) {
+		r = ve_config_save(c);
+		if (r < 0)
+			ve_storage_destroy(&c->fs); /* no half-made VE: the private area goes too */
+	}
+	ve_lock_release(lock);
 	if (r < 0)
 		return r;
-	r = ve_config_save(c);
-	if (r < 0) {
-		ve_storage_destroy(&c->fs); /* no half-made VE: private area goes with the config */
-		return r;
-	}
 	log_info("Container private area was created");
 	return 0;
 }
@@ -225,6 +234,13 @@ static int apply_net(struct ve_config *c)
 static int ct_apply(struct ve_config *c, unsigned changed)
 {
 	int r;
+
+	/* The disk first: it is the change most likely refused, and then nothing else changed. */
+	if (changed & VE_CHANGED_FS) {
+		r = ve_storage_resize(&c->fs);
+		if (r < 0)
+			return r;
+	}
 
 	/* The disk first: it is the change most likely refused, and then nothing else changed. */
 	if (changed & VE_CHANGED_FS) {

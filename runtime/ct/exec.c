@@ -18,6 +18,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <grp.h>
 #include <sys/wait.h>
 
 #define CT_JOIN_FLAGS                                                                              \
@@ -57,6 +58,10 @@ static void exec_command(const struct ve_config *c, const struct ve_exec_opts *o
 	}
 	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
 		_exit(126);
+	/* In the VE's user namespace our host ids are unmapped: become the VE's root. */
+	if (!c->sec.privileged &&
+	    (setgroups(0, NULL) < 0 || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+		_exit(126);
 	if (chdir("/root") < 0 && chdir("/") < 0)
 		_exit(126);
 	/* The filter first: loading it needs CAP_SYS_ADMIN, which the VE may lack. */
@@ -79,7 +84,7 @@ static void exec_helper(const struct ve_config *c, const struct ve_exec_opts *o,
 	prctl(PR_SET_DUMPABLE, 0);
 	if (ve_cgroup_attach(c->veid, getpid()) < 0)
 		_exit(125);
-	if (setns(pidfd, CT_JOIN_FLAGS) < 0) {
+	if (setns(pidfd, CT_JOIN_FLAGS | (c->sec.privileged ? 0 : CLONE_NEWUSER)) < 0) {
 		dprintf(2, "vzctl: unable to join the VE's namespaces: %s\n", strerror(errno));
 		_exit(125);
 	}

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <linux/mount.h>
 
 #define MNT_FLAGS (MS_NOSUID | MS_NODEV | MS_NOEXEC)
 
@@ -206,6 +207,25 @@ int ct_rootfs_setup(const struct ve_config *c, const char *root, const char **re
 	*ret_what = "make / rprivate";
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return neg_errno();
+	/*
+	 * The VE root is our cwd (the helper entered it as the host's root): an unprivileged VE's
+	 * root may not be allowed to walk the path to it. A clone of that mount attached on top of
+	 * it is a mount of this namespace's own (the copy of the host's mount is locked in a user
+	 * namespace, and pivot_root refuses locked mounts); fchdir steps onto it.
+	 */
+	*ret_what = "clone the VE root mount";
+	int tree = (int)syscall(SYS_open_tree, AT_FDCWD, ".",
+				OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+	if (tree < 0)
+		return neg_errno();
+	r = (int)syscall(SYS_move_mount, tree, "", AT_FDCWD, ".", MOVE_MOUNT_F_EMPTY_PATH);
+	if (r == 0)
+		r = fchdir(tree);
+	r = r < 0 ? neg_errno() : 0;
+	close(tree);
+	if (r < 0)
+		return r;
+	root = "."; /* everything below is relative to the new root mount */
 	r = mount_proc(root, ret_what);
 	if (r == 0)
 		r = mount_sys(root, ret_what);

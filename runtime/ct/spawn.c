@@ -10,6 +10,7 @@
 #include "runtime/util.h"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
@@ -107,7 +108,14 @@ static void init_child(struct ct_spawn *s)
 	 * a half-made VE then never runs. */
 	if (read(s->sync_rd, &go, 1) != 1)
 		_exit(1);
-	r = ct_rootfs_setup(c, s->root, &what);
+	/* Created by the host's root, we are unmapped in our own user namespace until we take
+	 * the ids the runtime has just mapped: the VE's root. */
+	r = 0;
+	if (!c->sec.privileged &&
+	    (setgroups(0, NULL) < 0 || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+		r = neg_errno(), what = "become the VE's root";
+	if (r == 0)
+		r = ct_rootfs_setup(c, s->root, &what);
 	if (r == 0) {
 		const char *h = c->net.hostname ? c->net.hostname : c->veid_str;
 		what = "set hostname";
@@ -192,7 +200,16 @@ static void helper(struct ct_spawn *s, int clone_rd, int pid_wr)
 		report(s->err_wr, r, "create the time namespace");
 		_exit(1);
 	}
-	pid = (pid_t)syscall(SYS_clone, CT_CLONE_FLAGS | SIGCHLD, NULL, NULL, NULL, 0);
+	/* Init starts in the VE root: it never has to look the path up (see ct_rootfs_setup). */
+	if (chdir(s->root) < 0) {
+		report(s->err_wr, neg_errno(), "enter the VE root");
+		_exit(1);
+	}
+	/* With CLONE_NEWUSER the user namespace is made first and owns the others, so the VE's
+	 * root is root of its own network, mounts, hostname... and of nothing on the host. */
+	pid = (pid_t)syscall(SYS_clone,
+			     CT_CLONE_FLAGS | (s->c->sec.privileged ? 0 : CLONE_NEWUSER) | SIGCHLD,
+			     NULL, NULL, NULL, 0);
 	if (pid < 0) {
 		report(s->err_wr, neg_errno(), "clone the VE's init");
 		_exit(1);

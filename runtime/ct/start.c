@@ -148,6 +148,28 @@ static void undo_clone(struct start_ctx *x)
 		kill(x->pid, SIGKILL); /* the cgroup step's undo catches anything it forked */
 }
 
+/* The VE's id maps, written by the host's root before init does anything. */
+static int step_idmap(struct start_ctx *x)
+{
+	const struct ve_sec *sec = &x->c->sec;
+	char path[64], line[64];
+	const struct ve_idmap *maps[] = {&sec->uidmap, &sec->gidmap};
+	const char *files[] = {"uid_map", "gid_map"};
+	int r;
+
+	if (sec->privileged)
+		return 0;
+	for (int i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "/proc/%d/%s", x->pid, files[i]);
+		snprintf(line, sizeof(line), "%u %u %u\n", maps[i]->inside, maps[i]->outside,
+			 maps[i]->count);
+		r = ve_write_file(path, line, 0);
+		if (r < 0)
+			return log_errno(r, "CT %s: unable to write %s: %m", x->c->veid_str, path);
+	}
+	return 0;
+}
+
 static int step_net(struct start_ctx *x)
 {
 	char path[64];
@@ -215,6 +237,7 @@ static const struct start_step steps[] = {
 	{"helper", step_helper, undo_helper},
 	{"mount", step_mount, undo_mount},
 	{"clone", step_clone, undo_clone},
+	{"idmap", step_idmap, NULL},
 	{"net", step_net, undo_net},
 	{"exec", step_exec_init, NULL},
 };
