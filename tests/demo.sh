@@ -60,6 +60,10 @@ ip -br link show master vzdemo0
 ip route show $IP
 run ping -c 2 -W 2 $IP
 run "$B/vzctl" exec $CT "ping -c 1 -W 2 $IP >/dev/null && echo VE reaches its own address"
+printf '\n\033[1m# the VE'"'"'s root is an unprivileged user on the host (own user namespace)\033[0m\n'
+pid=$(cut -d' ' -f1 "$D/run/$CT.pid")
+echo "inside: $("$B/vzctl" exec $CT id)"
+echo "on the host, the VE's init (pid $pid) runs as uid $(awk '/^Uid:/{print $2}' /proc/$pid/status)"
 printf '\n\033[1m# limits in the cgroup\033[0m\n'
 for f in memory/vzdemo/$CT/memory.limit_in_bytes pids/vzdemo/$CT/pids.max \
 	cpu/vzdemo/$CT/cpu.shares cpu/vzdemo/$CT/cpu.cfs_quota_us vzdemo/$CT/memory.max \
