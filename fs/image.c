@@ -10,6 +10,7 @@
 #include "runtime/util.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/loop.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -22,6 +23,12 @@
 #define IMAGE_BLOCK	4096ULL
 #define IMAGE_MIN_BYTES (16ULL << 20)
 #define LOOP_MAJOR_NR	7
+/* Inodes kept free for overlayfs: its mount probes create files in work/, so a VE that used
+ * every inode could never be mounted again. Held by files in fs/reserve while mounted. */
+#define IMAGE_RESERVE_INODES 4
+/* Added to DISKINODES at mkfs so the VE can make that many files: ext4's 11 reserved inodes,
+ * lost+found, upper, work, work/work, and the overlay's reserve. */
+#define IMAGE_EXTRA_INODES (16 + IMAGE_RESERVE_INODES)
 /* linux/ext4.h is not a uapi header everywhere: the online resize ioctl, from fs/ext4/ext4.h. */
 #define EXT4_IOC_RESIZE_FS _IOW('f', 16, uint64_t)
 
@@ -150,7 +157,8 @@ static int make_image(const char *img, const struct ve_fs *fs)
 	 * stays: a host crash must not corrupt a VE's disk. */
 	snprintf(ebuf, sizeof(ebuf), "lazy_itable_init=1,lazy_journal_init=1,nodiscard%s",
 		 PREZEROED);
-	snprintf(nbuf, sizeof(nbuf), "%llu", (unsigned long long)fs->diskinodes.limit);
+	snprintf(nbuf, sizeof(nbuf), "%llu",
+		 (unsigned long long)fs->diskinodes.limit + IMAGE_EXTRA_INODES);
 	char *argv[16] = {"mkfs.ext4", "-q", "-F", "-b", "4096", "-m", "0", "-E", ebuf};
 	size_t n = 9;
 	if (fs->diskinodes.limit != VE_UNLIMITED) {
@@ -300,6 +308,26 @@ static int ensure_dir(const char *path, mode_t mode)
 	return 0;
 }
 
+/* Frees (hold false) or takes back (hold true) the inodes kept for overlayfs's mount. */
+static void reserve_inodes(const struct image_paths *p, bool hold)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/reserve", p->mnt);
+	if (hold && mkdir(path, 0700) < 0 && errno != EEXIST)
+		return;
+	for (int i = 0; i < IMAGE_RESERVE_INODES - 1; i++) {
+		snprintf(path, sizeof(path), "%s/reserve/%d", p->mnt, i);
+		if (!hold)
+			unlink(path);
+		else if (mknodat(AT_FDCWD, path, S_IFREG | 0600, 0) < 0 && errno != EEXIST)
+			log_debug("Unable to reserve inode %s: %m, ignoring", path);
+	}
+	snprintf(path, sizeof(path), "%s/reserve", p->mnt);
+	if (!hold)
+		rmdir(path);
+}
+
 static int image_mount(const struct ve_fs *fs, const char *lowerdir)
 {
 	_cleanup_paths_ struct image_paths p = {0};
@@ -310,6 +338,7 @@ static int image_mount(const struct ve_fs *fs, const char *lowerdir)
 	r = image_attach(&p);
 	if (r < 0)
 		return r;
+	reserve_inodes(&p, false);
 	r = ensure_dir(p.upper, 0755);
 	if (r == 0)
 		r = ensure_dir(p.work, 0700);
@@ -317,6 +346,8 @@ static int image_mount(const struct ve_fs *fs, const char *lowerdir)
 		r = storage_overlay_mount(lowerdir, p.upper, p.work, fs->root);
 	if (r < 0)
 		image_detach(&p);
+	else
+		reserve_inodes(&p, true);
 	return r;
 }
 
@@ -355,11 +386,12 @@ static int image_destroy(const struct ve_fs *fs)
 static int check_inodes(const struct ve_fs *fs, const struct ext4_geom *g, uint64_t blocks)
 {
 	uint64_t groups = (blocks + g->blocks_per_group - 1) / g->blocks_per_group;
-	uint64_t have = groups * g->inodes_per_group, lim = fs->diskinodes.limit;
+	uint64_t have = groups * g->inodes_per_group - IMAGE_EXTRA_INODES;
+	uint64_t lim = fs->diskinodes.limit;
 	/* mkfs -N rounds up to whole inode-table blocks in every group. */
 	uint64_t slack = groups * (g->block_size / 128);
 
-	if (lim == VE_UNLIMITED || (lim <= have && lim + slack >= g->inodes))
+	if (lim == VE_UNLIMITED || (lim <= have && lim + slack + IMAGE_EXTRA_INODES >= g->inodes))
 		return 0;
 	if (lim > have)
 		return log_errno(-ERANGE,
