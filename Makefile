@@ -124,10 +124,13 @@ install: all
 	test -e $(DESTDIR)$(SYSCONFDIR)/vz/vz.conf || install -m 644 conf/vz.conf $(DESTDIR)$(SYSCONFDIR)/vz/vz.conf
 	install -m 644 conf/ve-basic.conf-sample $(DESTDIR)$(SYSCONFDIR)/vz/conf/
 
+fuzz:
+	@tests/fuzz/run.sh $${FUZZ_SECONDS:-600}
+
 format-check:
 	@clang-format --dry-run --Werror $(shell git ls-files '*.c' '*.h') && echo 'format: ok'
 
 clean:
 	rm -rf $(B)
 
-.PHONY: FORCE all deps tests check check-unit check-kernel demo bench bench-start bench-net install format-check clean
+.PHONY: FORCE fuzz all deps tests check check-unit check-kernel demo bench bench-start bench-net install format-check clean
