@@ -254,8 +254,10 @@ static int opt_netif_add(struct ve_config *c, const char *opt, const char *v)
 			break;
 		p += len + 1;
 	}
-	if (!fields[0] || !conf_ifname_valid(fields[0]) || (fields[1] && !conf_mac_valid(fields[1])) ||
-	    (fields[2] && !conf_ifname_valid(fields[2])) || (fields[3] && !conf_mac_valid(fields[3])) ||
+	if (!fields[0] || !conf_ifname_valid(fields[0]) ||
+	    (fields[1] && !conf_mac_valid(fields[1])) ||
+	    (fields[2] && !conf_ifname_valid(fields[2])) ||
+	    (fields[3] && !conf_mac_valid(fields[3])) ||
 	    (fields[4] && !conf_ifname_valid(fields[4])))
 		return -EINVAL;
 	for (unsigned i = 0; i < c->net.n_netifs; i++)
