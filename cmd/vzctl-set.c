@@ -64,6 +64,7 @@ int cmd_set(struct cli *x, int argc, char **argv)
 		return VZ_APPLY_CONFIG_ERROR;
 	if (save) {
 		static const struct cli_errmap map[] = {{0, VZ_SYSTEM_ERROR}};
+		ve_fault_point("set", "save");
 		r = ve_config_save(x->c);
 		if (r < 0)
 			return cli_exit_code(r, map);

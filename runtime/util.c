@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -176,6 +177,8 @@ static int write_replace(const char *path, const char *data, size_t len, mode_t 
 		r = neg_errno();
 	if (r == 0 && durable && fsync(fd) < 0)
 		r = neg_errno();
+	if (r == 0)
+		ve_fault_point("write", "rename");
 	if (r == 0 && rename(tmp, path) < 0)
 		r = neg_errno();
 	if (r < 0) {
@@ -311,6 +314,15 @@ int ve_parse_u64(const char *s, uint64_t *ret)
 		return -EINVAL;
 	*ret = v;
 	return 0;
+}
+
+void ve_fault_point(const char *op, const char *step)
+{
+	const char *f = getenv("VZ_FAULT_STEP");
+	size_t n = strlen(op);
+
+	if (f && !strncmp(f, op, n) && f[n] == ':' && !strcmp(f + n + 1, step))
+		raise(SIGKILL);
 }
 
 uint64_t ve_now_usec(void)

@@ -116,6 +116,12 @@ int ve_is_mount_point(const char *path);
 /* Parses a decimal unsigned integer; -EINVAL on junk, -ERANGE on overflow. */
 int ve_parse_u64(const char *s, uint64_t *ret);
 
+/*
+ * Test hook of the fault battery: with VZ_FAULT_STEP=<op>:<step> in the environment the
+ * process SIGKILLs itself here, as a crash or a kill -9 at that point would.
+ */
+void ve_fault_point(const char *op, const char *step);
+
 /* Monotonic time in microseconds. */
 uint64_t ve_now_usec(void);
 

@@ -150,6 +150,7 @@ int ve_apply(struct ve_config *c)
 
 	if (!c->changed)
 		return 0;
+	ve_fault_point("set", "apply");
 	r = ve_get_status(c, &st);
 	if (r < 0)
 		return r;

@@ -47,6 +47,7 @@ static int ct_create(struct ve_config *c, const struct ve_create_opts *o)
 
 	if (!ve_template_name_valid(tmpl))
 		return log_errno(-EINVAL, "Invalid OS template name '%s'", tmpl);
+	ve_fault_point("create", "template");
 	r = ve_template_ensure(c->global, tmpl, &version);
 	if (r == -ENOENT)
 		return log_errno(-ENOPKG, "OS template %s not found", tmpl);
@@ -71,15 +72,20 @@ static int ct_create(struct ve_config *c, const struct ve_create_opts *o)
 		ve_lock_release(lock);
 		return lock < -1 ? lock : r;
 	}
-	r = ve_storage_create(&c->fs);
-	if (r == 0) {
-		r = ve_config_save(c);
-		if (r < 0)
-			ve_storage_destroy(&c->fs); /* no half-made VE: the private area goes too */
-	}
+	/* The config first: a create killed after it leaves a VE that destroy can remove; one
+	 * killed before it leaves nothing. A failure undoes both. */
+	ve_fault_point("create", "config");
+	r = ve_config_save(c);
 	ve_lock_release(lock);
 	if (r < 0)
 		return r;
+	ve_fault_point("create", "storage");
+	r = ve_storage_create(&c->fs);
+	if (r < 0) {
+		if (unlink(c->path) < 0 && errno != ENOENT)
+			log_warn_errno(neg_errno(), "Unable to remove %s: %m, ignoring", c->path);
+		return r;
+	}
 	log_info("Container private area was created");
 	return 0;
 }
@@ -112,13 +118,16 @@ static int ct_destroy(struct ve_config *c)
 	if (st.mounted && !ct_state_started(c))
 		return log_errno(-EISCONN, "Container is currently mounted (umount first)");
 	/* Leftovers of an interrupted start (cgroup, veths, mount) go first. */
+	ve_fault_point("destroy", "cleanup");
 	r = ct_cleanup(c, true);
 	if (r < 0)
 		return r;
 	log_info("Destroying container private area: %s", c->fs.private);
+	ve_fault_point("destroy", "storage");
 	r = ve_storage_destroy(&c->fs);
 	if (r < 0)
 		return r;
+	ve_fault_point("destroy", "config");
 	dest = ve_strdup_printf("%s.destroyed", c->path);
 	if (!dest)
 		return -ENOMEM;

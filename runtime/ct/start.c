@@ -243,15 +243,6 @@ static const struct start_step steps[] = {
 };
 /* clang-format on */
 
-/* Test hook: VZ_FAULT_STEP=start:<step> makes the process die at that step (fault battery). */
-static void fault_point(const char *step)
-{
-	const char *f = getenv("VZ_FAULT_STEP");
-
-	if (f && !strncmp(f, "start:", 6) && !strcmp(f + 6, step))
-		raise(SIGKILL);
-}
-
 int ct_start(struct ve_config *c, const struct ve_start_opts *o)
 {
 	struct start_ctx x = {.c = c,
@@ -265,7 +256,7 @@ int ct_start(struct ve_config *c, const struct ve_start_opts *o)
 	for (i = 0; i < ARRAY_SIZE(steps); i++) {
 		uint64_t t0 = ve_now_usec();
 
-		fault_point(steps[i].name);
+		ve_fault_point("start", steps[i].name);
 		r = steps[i].run(&x);
 		log_debug("CT %s: start step %s: %llu us", c->veid_str, steps[i].name,
 			  (unsigned long long)(ve_now_usec() - t0));

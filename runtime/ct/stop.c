@@ -52,15 +52,19 @@ int ct_cleanup(struct ve_config *c, bool umount)
 {
 	int r, ret = 0;
 
+	ve_fault_point("stop", "kill");
 	r = ve_cgroup_kill_all(c->veid, 10000);
 	if (r < 0 && r != -ENOENT)
 		ret = log_errno(r, "CT %s: unable to kill all processes: %m", c->veid_str);
+	ve_fault_point("stop", "net");
 	ve_net_stop(c);
+	ve_fault_point("stop", "cgroup");
 	if (ret == 0) {
 		r = ve_cgroup_destroy(c->veid);
 		if (r < 0)
 			ret = log_errno(r, "CT %s: unable to remove cgroup: %m", c->veid_str);
 	}
+	ve_fault_point("stop", "umount");
 	if (umount && ret == 0) {
 		r = ve_storage_umount(&c->fs);
 		if (r < 0)
@@ -90,6 +94,7 @@ int ct_stop(struct ve_config *c, const struct ve_stop_opts *o)
 	}
 	if (!o || !o->fast) {
 		log_info("Stopping container ...");
+		ve_fault_point("stop", "shutdown");
 		r = clean_shutdown(c, init, timeout);
 		if (r == -ETIMEDOUT)
 			log_warn("CT %s: clean shutdown timed out after %us; killing", c->veid_str,

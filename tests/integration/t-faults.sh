@@ -64,4 +64,60 @@ check "... saying why" grep -q 'exec /sbin/init' "$T_DIR/rc.out"
 check "... leaving no cgroup" test ! -d "$(ve_cgroup_dir memory 203)"
 check "... no mount" sh -c "! grep -q ' $T_DIR/root/203 ' /proc/self/mountinfo"
 expect_eq "... and the VE down" "$("$VZCTL" status 203)" "CTID 203 exist unmounted down"
+# vzctl killed in create, stop, set and destroy: the next command completes or cleans up.
+cg_gone() { test ! -d "$(ve_cgroup_dir memory "$1")"; }
+unmounted() { ! grep -q " $T_DIR/root/$1 " /proc/self/mountinfo; }
+for step in template config storage; do
+	VZ_FAULT_STEP=create:$step "$VZCTL" create 210 >/dev/null 2>&1
+	expect_eq "vzctl dies at create step '$step'" "$?" 137
+	"$VZCTL" destroy 210 >/dev/null 2>&1 # removes a config without its private area, if any
+	check "after a crash at create '$step', no private area is left" test ! -e "$T_DIR/private/210"
+	expect_rc 0 "... and the CTID can be created again" "$VZCTL" create 210
+	expect_rc 0 "... and destroyed" "$VZCTL" destroy 210
+	rm -f "$VZ_CONFDIR/conf/210.conf.destroyed"
+done
+
+"$VZCTL" create 211 >/dev/null
+for step in shutdown kill net cgroup umount; do
+	"$VZCTL" start 211 --wait >/dev/null
+	VZ_FAULT_STEP=stop:$step "$VZCTL" stop 211 >/dev/null 2>&1
+	expect_eq "vzctl dies at stop step '$step'" "$?" 137
+	expect_rc 0 "the next stop completes after '$step'" "$VZCTL" stop 211
+	check "no cgroup left after stop '$step'" cg_gone 211
+	check "no mount left after stop '$step'" unmounted 211
+	expect_eq "down after stop '$step'" "$("$VZCTL" status 211)" "CTID 211 exist unmounted down"
+done
+
+"$VZCTL" start 211 --wait >/dev/null
+cp "$VZ_CONFDIR/conf/211.conf" "$T_DIR/211.before"
+for step in set:apply set:save write:rename; do
+	VZ_FAULT_STEP=$step "$VZCTL" set 211 --hostname crash.example --cpuunits 700 --save \
+		>/dev/null 2>&1
+	expect_eq "vzctl dies at $step" "$?" 137
+	check "the config is the old one, whole, after $step" cmp -s "$VZ_CONFDIR/conf/211.conf" \
+		"$T_DIR/211.before"
+	expect_rc 0 "... and the next set succeeds" "$VZCTL" set 211 --cpuunits 800
+done
+expect_rc 0 "set --save after the crashes" "$VZCTL" set 211 --cpuunits 900 --save
+check "... writes the new value" grep -q 'CPUUNITS="900"' "$VZ_CONFDIR/conf/211.conf"
+"$VZCTL" stop 211 --fast >/dev/null
+
+for step in cleanup storage config; do
+	"$VZCTL" create 212 >/dev/null 2>&1
+	"$VZCTL" start 212 >/dev/null
+	VZ_FAULT_STEP=destroy:$step "$VZCTL" destroy 212 >/dev/null 2>&1
+	rc=$?
+	# destroy refuses a running VE before it reaches its steps: stop first, then crash it.
+	if [ $rc = 32 ]; then
+		"$VZCTL" stop 212 --fast >/dev/null
+		VZ_FAULT_STEP=destroy:$step "$VZCTL" destroy 212 >/dev/null 2>&1
+		rc=$?
+	fi
+	expect_eq "vzctl dies at destroy step '$step'" "$rc" 137
+	"$VZCTL" destroy 212 >/dev/null 2>&1
+	check "after a crash at destroy '$step', the next destroy removes the private area" \
+		test ! -e "$T_DIR/private/212"
+	check "... and the config" test ! -e "$VZ_CONFDIR/conf/212.conf"
+	rm -f "$VZ_CONFDIR/conf/212.conf.destroyed"
+done
 t_finish
