@@ -235,8 +235,12 @@ int ct_exec(const struct ve_config *c, const struct ve_exec_opts *o, int *ret_st
 	while (waitpid(helper, &hst, 0) < 0 && errno == EINTR)
 		;
 	close_pipes(&p);
-	if (r < 0)
+	if (r < 0) {
+		/* The VE stopped under us (its cgroup or init vanished while we joined it)? */
+		if (ct_state_init_pid(c, &init) == 0 && init == 0)
+			return log_errno(-ESRCH, "Container is not running");
 		return log_errno(-ECHILD, "CT %s: unable to enter the VE", c->veid_str);
+	}
 	*ret_status = status;
 	return 0;
 }
