@@ -95,7 +95,10 @@ t0=$(date +%s%N)
 fails=0
 for i in $(seq 7400 $((7400 + N - 1))); do
 	"$V" --quiet create $i >/dev/null && "$V" --quiet set $i --netif_add eth0 --save >/dev/null &&
-		"$V" --quiet start $i >/dev/null || fails=$((fails + 1))
+		"$V" --quiet start $i >"$T_DIR/start.out" 2>&1 || {
+		fails=$((fails + 1))
+		[ $fails = 1 ] && sed "s/^/    $i: /" "$T_DIR/start.out" # the first failure's words
+	}
 done
 expect_eq "$N VEs with a NETIF started" "$fails" 0
 t1=$(date +%s%N)
