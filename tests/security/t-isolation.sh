@@ -155,7 +155,7 @@ if [ "$PRIV" = no ]; then
 	host_f403=$(ve_cgroup_dir memory 403)/$(basename "$f")
 	case $(raise_limit 403) in
 	raised) skip "privileged VE (--privileged yes), weaker by design: its root remounts its \
-	cgroup rw and raises its own memory limit to $(cat "$host_f403"); use unprivileged VEs" ;;
+cgroup rw and raises its own memory limit to $(cat "$host_f403"); use unprivileged VEs" ;;
 	*) pass "even a privileged VE cannot raise its own memory limit" ;;
 	esac
 	"$VZCTL" stop 403 --fast >/dev/null
