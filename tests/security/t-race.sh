@@ -3,9 +3,12 @@
 # VE ends in a consistent state (status agrees with its init, cgroup and mount).
 . "$(dirname "$0")/../lib.sh"
 need_root
+# VZKIT_PRIVILEGED=yes runs it all on privileged VEs (the -privileged wrapper).
+PRIV=${VZKIT_PRIVILEGED:-no}
+[ "$PRIV" = yes ] && T_NAME=$T_NAME-privileged
 setup_tree
 N=50
-for i in $(seq 900 $((900 + N - 1))); do "$VZCTL" --quiet create $i >/dev/null; done
+for i in $(seq 900 $((900 + N - 1))); do "$VZCTL" --quiet create --privileged "$PRIV" $i >/dev/null; done
 
 consistent() { # status matches the kernel's view
 	local id=$1 st pid

@@ -3,8 +3,11 @@
 # command cleaning up after it. Nothing may be left behind.
 . "$(dirname "$0")/../lib.sh"
 need_root
+# VZKIT_PRIVILEGED=yes runs it all on privileged VEs (the -privileged wrapper).
+PRIV=${VZKIT_PRIVILEGED:-no}
+[ "$PRIV" = yes ] && T_NAME=$T_NAME-privileged
 setup_tree
-"$VZCTL" create 201 >/dev/null
+"$VZCTL" create --privileged "$PRIV" 201 >/dev/null
 
 # Two racing starts: exactly one wins; the other is refused as locked (9) or running (32).
 "$VZCTL" start 201 >"$T_DIR/a" 2>&1 &
@@ -28,7 +31,7 @@ expect_rc 0 "--wait-lock waits for the lock" "$VZCTL" --wait-lock stop 201
 wait
 
 # Other VEs are not blocked by one VE's lock.
-"$VZCTL" create 202 >/dev/null
+"$VZCTL" create --privileged "$PRIV" 202 >/dev/null
 flock "$T_DIR/lock/201.lck" sleep 1 &
 expect_rc 0 "a lock on one VE does not block another" "$VZCTL" start 202
 "$VZCTL" stop 202 --fast >/dev/null
@@ -55,7 +58,7 @@ check "destroy leaves no cgroup" test ! -d "$cg"
 check "destroy leaves no private area" test ! -e "$T_DIR/private/201"
 
 # A start that fails (init cannot be executed) undoes everything.
-"$VZCTL" create 203 >/dev/null
+"$VZCTL" create --privileged "$PRIV" 203 >/dev/null
 "$VZCTL" mount 203 >/dev/null
 mv "$T_DIR/root/203/sbin/init" "$T_DIR/root/203/sbin/init.off"
 "$VZCTL" umount 203 >/dev/null
@@ -68,16 +71,16 @@ expect_eq "... and the VE down" "$("$VZCTL" status 203)" "CTID 203 exist unmount
 cg_gone() { test ! -d "$(ve_cgroup_dir memory "$1")"; }
 unmounted() { ! grep -q " $T_DIR/root/$1 " /proc/self/mountinfo; }
 for step in template config storage; do
-	VZ_FAULT_STEP=create:$step "$VZCTL" create 210 >/dev/null 2>&1
+	VZ_FAULT_STEP=create:$step "$VZCTL" create --privileged "$PRIV" 210 >/dev/null 2>&1
 	expect_eq "vzctl dies at create step '$step'" "$?" 137
 	"$VZCTL" destroy 210 >/dev/null 2>&1 # removes a config without its private area, if any
 	check "after a crash at create '$step', no private area is left" test ! -e "$T_DIR/private/210"
-	expect_rc 0 "... and the CTID can be created again" "$VZCTL" create 210
+	expect_rc 0 "... and the CTID can be created again" "$VZCTL" create --privileged "$PRIV" 210
 	expect_rc 0 "... and destroyed" "$VZCTL" destroy 210
 	rm -f "$VZ_CONFDIR/conf/210.conf.destroyed"
 done
 
-"$VZCTL" create 211 >/dev/null
+"$VZCTL" create --privileged "$PRIV" 211 >/dev/null
 for step in shutdown kill net cgroup umount; do
 	"$VZCTL" start 211 --wait >/dev/null
 	VZ_FAULT_STEP=stop:$step "$VZCTL" stop 211 >/dev/null 2>&1
@@ -103,7 +106,7 @@ check "... writes the new value" grep -q 'CPUUNITS="900"' "$VZ_CONFDIR/conf/211.
 "$VZCTL" stop 211 --fast >/dev/null
 
 for step in cleanup storage config; do
-	"$VZCTL" create 212 >/dev/null 2>&1
+	"$VZCTL" create --privileged "$PRIV" 212 >/dev/null 2>&1
 	"$VZCTL" start 212 >/dev/null
 	VZ_FAULT_STEP=destroy:$step "$VZCTL" destroy 212 >/dev/null 2>&1
 	rc=$?
