@@ -113,6 +113,15 @@ bool ve_path_exists(const char *path);
 /* Whether path is the root of a mount (statx STATX_ATTR_MOUNT_ROOT). */
 int ve_is_mount_point(const char *path);
 
+/*
+ * Opens path below the directory rootfd as if rootfd were "/": symlinks, ".." and absolute
+ * paths planted by a VE never lead out of it (openat2 RESOLVE_IN_ROOT; where the kernel lacks
+ * openat2, ve_open_in_root_walk resolves component by component). Magic links (/proc/.../fd)
+ * are refused. Returns the fd (O_CLOEXEC) or negative errno.
+ */
+int ve_open_in_root(int rootfd, const char *path, int flags);
+int ve_open_in_root_walk(int rootfd, const char *path, int flags);
+
 /* Parses a decimal unsigned integer; -EINVAL on junk, -ERANGE on overflow. */
 int ve_parse_u64(const char *s, uint64_t *ret);
 

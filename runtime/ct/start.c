@@ -205,8 +205,6 @@ static int wait_booted(struct start_ctx *x)
 {
 	uint64_t deadline = ve_now_usec() + (uint64_t)60 * 1000000;
 	_cleanup_close_ int root = -1;
-	struct open_how how = {.flags = O_PATH | O_CLOEXEC,
-			       .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
 
 	if (!x->o || !x->o->wait)
 		return 0;
@@ -215,7 +213,7 @@ static int wait_booted(struct start_ctx *x)
 		return log_errno(root, "CT %s: init died during start", x->c->veid_str);
 	while (ve_now_usec() < deadline) {
 		/* Resolved inside the VE's root: a symlink planted there cannot lead out. */
-		int fd = (int)syscall(SYS_openat2, root, CT_BOOT_MARKER, &how, sizeof(how));
+		int fd = ve_open_in_root(root, CT_BOOT_MARKER, O_PATH);
 		if (fd >= 0) {
 			close(fd);
 			return 0;
