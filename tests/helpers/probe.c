@@ -16,12 +16,15 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sched.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/swap.h>
@@ -365,6 +368,45 @@ static int probe_alloc(long mb)
 	return GOT_THROUGH;
 }
 
+static socklen_t abstract_addr(const char *n, struct sockaddr_un *sa)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	strncpy(sa->sun_path + 1, n, sizeof(sa->sun_path) - 2); /* sun_path[0] = 0: abstract */
+	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + strlen(sa->sun_path + 1));
+}
+
+/* Host side: listen on an abstract unix socket for a while (the target of abstract-connect). */
+static int probe_abstract_listen(const char *n, long seconds)
+{
+	struct sockaddr_un sa;
+	socklen_t len = abstract_addr(n, &sa);
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, len) < 0 || listen(fd, 4) < 0)
+		return UNEXPECTED;
+	printf("probe %s: listening\n", name);
+	sleep((unsigned)seconds);
+	return BLOCKED;
+}
+
+/* Inside the VE: the host's abstract sockets live in the host's network namespace only. */
+static int probe_abstract_connect(const char *n)
+{
+	struct sockaddr_un sa;
+	socklen_t len = abstract_addr(n, &sa);
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	if (fd < 0)
+		return UNEXPECTED;
+	if (connect(fd, (struct sockaddr *)&sa, len) == 0) {
+		printf("probe %s: connected\n", name);
+		return GOT_THROUGH;
+	}
+	printf("probe %s: %s\n", name, errname(errno));
+	return errno == ECONNREFUSED || errno == ENOENT ? BLOCKED : UNEXPECTED;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -388,6 +430,11 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(unshares) / sizeof(unshares[0]); i++)
 		if (!strcmp(name, unshares[i].name))
 			return probe_unshare(unshares[i].flag, unshares[i].want);
+	if (!strcmp(name, "abstract-listen"))
+		return probe_abstract_listen(arg ? arg : "vzkit",
+					     argc > 3 ? strtol(argv[3], NULL, 10) : 5);
+	if (!strcmp(name, "abstract-connect"))
+		return probe_abstract_connect(arg ? arg : "vzkit");
 	if (!strcmp(name, "keyctl"))
 		return probe_keyctl();
 	if (!strcmp(name, "bpf"))

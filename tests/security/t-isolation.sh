@@ -161,6 +161,48 @@ cgroup rw and raises its own memory limit to $(cat "$host_f403"); use unprivileg
 	"$VZCTL" stop 403 --fast >/dev/null
 fi
 
+# The host's abstract unix sockets belong to the host's network namespace.
+sock=vzkit-test-$$
+"$T_DIR/probe" abstract-listen "$sock" 20 >/dev/null &
+lpid=$!
+sleep 0.3
+expect_rc 1 "the host's test socket @$sock answers on the host (control)" \
+	"$T_DIR/probe" abstract-connect "$sock"
+probe_expect 0 401 "the host's abstract unix socket is unreachable from the VE" abstract-connect "$sock"
+kill "$lpid" 2>/dev/null
+wait "$lpid" 2>/dev/null
+
+# Moving itself out of its cgroup: the VE's cgroup root is its own (cgroup namespace), its
+# files belong to the host; whatever it writes, its processes stay in the VE's cgroup.
+"$VZCTL" exec 401 'for f in /sys/fs/cgroup/*/cgroup.procs /sys/fs/cgroup/*/../cgroup.procs; do
+	echo $$ > $f; done 2>/dev/null; mkdir /tmp/cg; mount -t cgroup -o pids none /tmp/cg 2>/dev/null &&
+	echo $$ > /tmp/cg/cgroup.procs 2>/dev/null; umount /tmp/cg 2>/dev/null; true'
+ns=$(readlink "/proc/$(ve_init_pid 401)/ns/pid")
+in_ns=$(for p in /proc/[0-9]*; do
+	[ "$(readlink "$p/ns/pid" 2>/dev/null)" = "$ns" ] && echo "${p#/proc/}"; done | sort -n)
+in_cg=$(sort -n "$(ve_cgroup_dir pids 401)/cgroup.procs")
+check "every process in the VE's pid namespace is still in its cgroup" test "$in_ns" = "$in_cg"
+expect_eq "the VE's init is still in the VE's pids cgroup" \
+	"$(grep -c "^\(.*:pids:/$T_CG/401\|0::/$T_CG/401\)" /proc/$(ve_init_pid 401)/cgroup)" 1
+
+# /dev/shm is bounded by the VE's memory limit (128M here): filling it cannot take the host's.
+"$VZCTL" exec 401 'dd if=/dev/zero of=/dev/shm/fill bs=1M count=512 2>/dev/null; rm -f /dev/shm/fill'
+check "filling /dev/shm stays within the VE's memory (and the VE still answers)" \
+	"$VZCTL" exec 401 true
+memf=$(ve_cgroup_dir memory 401)/memory.max_usage_in_bytes
+[ -e "$memf" ] && check "... its peak memory stayed at its 128M limit" \
+	test "$(cat "$memf")" -le $((128 * 1024 * 1024 + 4096))
+
+# Rebooting the host from inside ends only the VE (reboot(2) in a pid namespace).
+"$VZCTL" create 404 --privileged "$PRIV" >/dev/null
+"$VZCTL" start 404 --wait >/dev/null
+p404=$(ve_init_pid 404)
+"$VZCTL" exec 404 'reboot -f' >/dev/null 2>&1
+sleep 0.5
+check "reboot -f inside ends the VE's init" test ! -e "/proc/$p404/ns/pid"
+check "... and nothing else: the host and VE 401 still run" "$VZCTL" exec 401 true
+"$VZCTL" stop 404 >/dev/null 2>&1
+
 # Two VEs: neither sees the other's files or processes.
 check "VE 402 writes a file" "$VZCTL" exec 402 'echo secret > /root/secret402'
 check "VE 402 runs a sleep" "$VZCTL" exec 402 \
