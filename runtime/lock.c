@@ -5,23 +5,36 @@
 #include <string.h>
 #include <sys/file.h>
 
-int ve_lock_acquire(const struct ve_global *g, unsigned veid, const char *what, bool wait)
+/* Opens LOCKDIR/<name>, creating the directory and the file. */
+static int open_lock(const struct ve_global *g, const char *name, char **ret_path)
 {
-	_cleanup_free_ char *path = ve_strdup_printf("%s/%u.lck", g->lockdir, veid);
-	_cleanup_close_ int fd = -1;
-	char info[128];
-	int r;
+	_cleanup_free_ char *path = ve_strdup_printf("%s/%s", g->lockdir, name);
+	int fd, r;
 
 	if (!path)
 		return -ENOMEM;
 	r = ve_mkdir_p(g->lockdir, 0755);
 	if (r < 0)
 		return log_errno(r, "Unable to create lock directory %s: %m", g->lockdir);
-	/* flock, not a lock file's existence: the kernel drops it when the holder dies, so a
-	 * killed vzctl never leaves a VE locked. */
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return log_errno(neg_errno(), "Unable to open lock file %s: %m", path);
+	*ret_path = TAKE_PTR(path);
+	return fd;
+}
+
+int ve_lock_acquire(const struct ve_global *g, unsigned veid, const char *what, bool wait)
+{
+	_cleanup_free_ char *path = NULL;
+	_cleanup_close_ int fd = -1;
+	char info[128], name[32];
+
+	snprintf(name, sizeof(name), "%u.lck", veid);
+	/* flock, not a lock file's existence: the kernel drops it when the holder dies, so a
+	 * killed vzctl never leaves a VE locked. */
+	fd = open_lock(g, name, &path);
+	if (fd < 0)
+		return fd;
 	while (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) < 0) {
 		if (errno == EINTR)
 			continue;
@@ -52,18 +65,11 @@ void ve_lock_release(int fd)
 
 int ve_lock_acquire_global(const struct ve_global *g)
 {
-	_cleanup_free_ char *path = ve_strdup_printf("%s/vzkit.lck", g->lockdir);
-	_cleanup_close_ int fd = -1;
-	int r;
+	_cleanup_free_ char *path = NULL;
+	_cleanup_close_ int fd = open_lock(g, "vzkit.lck", &path);
 
-	if (!path)
-		return -ENOMEM;
-	r = ve_mkdir_p(g->lockdir, 0755);
-	if (r < 0)
-		return log_errno(r, "Unable to create lock directory %s: %m", g->lockdir);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
-		return log_errno(neg_errno(), "Unable to open lock file %s: %m", path);
+		return fd;
 	while (flock(fd, LOCK_EX) < 0)
 		if (errno != EINTR)
 			return log_errno(neg_errno(), "Unable to lock %s: %m", path);
