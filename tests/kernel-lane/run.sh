@@ -54,9 +54,11 @@ host_tools() {
 	command -v depmod >/dev/null || missing="$missing kmod"
 	command -v mkfs.ext4 >/dev/null || missing="$missing e2fsprogs"
 	[ -z "$missing" ] && return 0
-	[ "$(id -u)" = 0 ] && command -v apt-get >/dev/null ||
+	if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
 		skip "missing host packages:$missing (install them as root)"
+	fi
 	say "installing$missing"
+	# shellcheck disable=SC2086 # a list of package names
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing \
 		>"$CACHE_ROOT/apt.log" 2>&1 ||
 		skip "QEMU or its tools are missing and apt-get install$missing failed: $(tail -n1 \
@@ -187,7 +189,8 @@ qemu() {
 # accel: kvm when /dev/kvm boots the stock kernel (some paravirtual KVMs do not), else tcg.
 # The probe boots to the initramfs once per host kernel and is cached.
 accel() {
-	local f=$DIR/accel.$(uname -r)
+	local f
+	f=$DIR/accel.$(uname -r)
 	case ${KL_ACCEL:-auto} in kvm | tcg) echo "$KL_ACCEL"; return ;; esac
 	[ -f "$f" ] && { cat "$f"; return; }
 	if [ -w /dev/kvm ] && (MEM=512 SMP=1 QTIMEOUT=20 console=/dev/null
