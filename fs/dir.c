@@ -55,7 +55,10 @@ static int dir_umount(const struct ve_fs *fs)
 
 static int dir_destroy(const struct ve_fs *fs)
 {
-	int r = ve_rm_rf(fs->private);
+	int r;
+
+	ve_snapshot_umount_all(fs); /* rm -rf must not walk into a mounted snapshot */
+	r = ve_rm_rf(fs->private);
 
 	if (r < 0)
 		return log_errno(r, "Unable to remove private area %s: %m", fs->private);
@@ -123,6 +126,60 @@ static int dir_usage(const struct ve_fs *fs, struct ve_fs_usage *ret)
 	return upper ? storage_walk_usage(upper, ret) : -ENOMEM;
 }
 
+static int dir_snapshot_take(const struct ve_fs *fs, const char *dir)
+{
+	_cleanup_free_ char *upper = ve_strdup_printf("%s/upper", fs->private);
+	_cleanup_free_ char *dst = ve_strdup_printf("%s/upper", dir);
+
+	if (!upper || !dst)
+		return -ENOMEM;
+	return storage_copy_tree(upper, dst);
+}
+
+static int dir_snapshot_restore(const struct ve_fs *fs, const char *dir)
+{
+	_cleanup_free_ char *src = ve_strdup_printf("%s/upper", dir);
+	_cleanup_free_ char *upper = ve_strdup_printf("%s/upper", fs->private);
+	_cleanup_free_ char *next = ve_strdup_printf("%s/upper.new", fs->private);
+	_cleanup_free_ char *old = ve_strdup_printf("%s/upper.old", fs->private);
+	_cleanup_free_ char *work = ve_strdup_printf("%s/work", fs->private);
+	int r;
+
+	if (!src || !upper || !next || !old || !work)
+		return -ENOMEM;
+	/* The copy is made beside the live upper and swapped in by rename, so a failure leaves
+	 * the VE's disk as it was. */
+	ve_rm_rf(next);
+	ve_rm_rf(old);
+	r = storage_copy_tree(src, next);
+	if (r < 0) {
+		ve_rm_rf(next);
+		return r;
+	}
+	if (rename(upper, old) < 0 || rename(next, upper) < 0) {
+		r = log_errno(neg_errno(), "Unable to put the snapshot in place at %s: %m", upper);
+		if (!ve_path_exists(upper))
+			rename(old, upper);
+		ve_rm_rf(next);
+		return r;
+	}
+	ve_rm_rf(old);
+	/* The work directory belongs to the old upper: overlay wants it empty. */
+	ve_rm_rf(work);
+	r = ve_mkdir_p(work, 0700);
+	return r < 0 ? log_errno(r, "Unable to create %s: %m", work) : 0;
+}
+
+static int dir_snapshot_open(const struct ve_fs *fs, const char *dir, char **ret_upper)
+{
+	*ret_upper = ve_strdup_printf("%s/upper", dir);
+	return *ret_upper ? 0 : -ENOMEM;
+}
+
+static void dir_snapshot_close(const struct ve_fs *fs, const char *dir)
+{
+}
+
 const struct ve_storage_ops ve_storage_dir_ops = {
     .name = "dir",
     .probe = dir_probe,
@@ -132,4 +189,8 @@ const struct ve_storage_ops ve_storage_dir_ops = {
     .destroy = dir_destroy,
     .resize = dir_resize,
     .usage = dir_usage,
+    .snapshot_take = dir_snapshot_take,
+    .snapshot_restore = dir_snapshot_restore,
+    .snapshot_open = dir_snapshot_open,
+    .snapshot_close = dir_snapshot_close,
 };

@@ -71,16 +71,11 @@ static char *lower_path(const struct ve_fs *fs)
 	return ve_strdup_printf("%s/lower", fs->private);
 }
 
-int storage_idmap_lower(const struct ve_fs *fs, const char *lowerdir, char **ret_path)
+int storage_idmap_bind(const struct ve_fs *fs, const char *lowerdir, const char *path)
 {
-	_cleanup_free_ char *path = lower_path(fs);
 	_cleanup_close_ int ns = -1, tree = -1;
 	struct mount_attr attr = {.attr_set = MOUNT_ATTR_IDMAP | MOUNT_ATTR_RDONLY};
-	int r;
 
-	if (!path)
-		return -ENOMEM;
-	storage_idmap_lower_umount(fs); /* a leftover of an interrupted start */
 	if (mkdir(path, 0755) < 0 && errno != EEXIST)
 		return log_errno(neg_errno(), "Unable to create %s: %m", path);
 	ns = userns_fd(fs);
@@ -94,10 +89,23 @@ int storage_idmap_lower(const struct ve_fs *fs, const char *lowerdir, char **ret
 	if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr,
 		    sizeof(attr)) < 0)
 		return log_errno(neg_errno(), "Unable to idmap the template %s: %m", lowerdir);
-	if (syscall(SYS_move_mount, tree, "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH) < 0) {
-		r = neg_errno();
-		return log_errno(r, "Unable to attach the idmapped template at %s: %m", path);
-	}
+	if (syscall(SYS_move_mount, tree, "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return log_errno(neg_errno(), "Unable to attach the idmapped template at %s: %m",
+				 path);
+	return 0;
+}
+
+int storage_idmap_lower(const struct ve_fs *fs, const char *lowerdir, char **ret_path)
+{
+	_cleanup_free_ char *path = lower_path(fs);
+	int r;
+
+	if (!path)
+		return -ENOMEM;
+	storage_idmap_lower_umount(fs); /* a leftover of an interrupted start */
+	r = storage_idmap_bind(fs, lowerdir, path);
+	if (r < 0)
+		return r;
 	*ret_path = TAKE_PTR(path);
 	return 0;
 }

@@ -11,6 +11,7 @@
 
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/fs.h>
 #include <linux/loop.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -203,7 +204,7 @@ static int image_create(const struct ve_fs *fs)
 }
 
 /* Binds img to a free loop device; returns the device's fd, its path in *ret_dev. */
-static int loop_attach(int img_fd, const char *img, char *ret_dev, size_t devlen)
+static int loop_attach(int img_fd, const char *img, bool ro, char *ret_dev, size_t devlen)
 {
 	_cleanup_close_ int ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
 	struct loop_config cfg = {.fd = (uint32_t)img_fd, .block_size = IMAGE_BLOCK};
@@ -212,7 +213,7 @@ static int loop_attach(int img_fd, const char *img, char *ret_dev, size_t devlen
 		return log_errno(neg_errno(), "Unable to open /dev/loop-control: %m");
 	/* Autoclear: the device frees itself when the mount goes, so no path can leak it.
 	 * Direct I/O: the image's pages are not cached twice (loop and host filesystem). */
-	cfg.info.lo_flags = LO_FLAGS_AUTOCLEAR | LO_FLAGS_DIRECT_IO;
+	cfg.info.lo_flags = LO_FLAGS_AUTOCLEAR | LO_FLAGS_DIRECT_IO | (ro ? LO_FLAGS_READ_ONLY : 0);
 	strncpy((char *)cfg.info.lo_file_name, img, LO_NAME_SIZE - 1);
 	for (int tries = 0; tries < 32; tries++) {
 		int n = ioctl(ctl, LOOP_CTL_GET_FREE), fd;
@@ -255,7 +256,7 @@ static int image_attach(const struct image_paths *p)
 		return log_errno(-ENOENT, "Disk image %s not found", p->img);
 	if (img_fd < 0)
 		return log_errno(neg_errno(), "Unable to open %s: %m", p->img);
-	loop_fd = loop_attach(img_fd, p->img, dev, sizeof(dev));
+	loop_fd = loop_attach(img_fd, p->img, false, dev, sizeof(dev));
 	if (loop_fd < 0)
 		return loop_fd;
 	/* nosuid, nodev: the VE's files are reached through the overlay, whose own flags
@@ -370,6 +371,7 @@ static int image_destroy(const struct ve_fs *fs)
 
 	if (paths_get(fs, &p) < 0)
 		return -ENOMEM;
+	ve_snapshot_umount_all(fs); /* their loop devices go with their mounts */
 	/* A leftover image mount would make rm -rf delete the VE's files one by one. */
 	r = image_detach(&p);
 	if (r < 0)
@@ -509,6 +511,108 @@ static int image_usage(const struct ve_fs *fs, struct ve_fs_usage *ret)
 	return 0;
 }
 
+/* Copies the image into dir/disk.img; a mounted image is synced and frozen for the copy. */
+static int image_snapshot_take(const struct ve_fs *fs, const char *dir)
+{
+	_cleanup_paths_ struct image_paths p = {0};
+	_cleanup_free_ char *dst = ve_strdup_printf("%s/" IMAGE_NAME, dir);
+	_cleanup_close_ int in = -1, out = -1, mnt = -1;
+	bool frozen = false;
+	int r;
+
+	if (!dst || paths_get(fs, &p) < 0)
+		return -ENOMEM;
+	if (ve_is_mount_point(p.mnt) == 1) {
+		mnt = open(p.mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (mnt < 0 || syncfs(mnt) < 0)
+			return log_errno(neg_errno(), "Unable to sync %s: %m", p.mnt);
+		/* FIFREEZE flushes the journal and marks ext4 clean: the copy mounts read-only
+		 * without a replay. Without it the synced image is still crash-consistent. */
+		frozen = ioctl(mnt, FIFREEZE, 0) == 0;
+		if (!frozen)
+			log_debug("FIFREEZE %s: %m, copying the synced image", p.mnt);
+	}
+	in = open(p.img, O_RDONLY | O_CLOEXEC);
+	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (in < 0 || out < 0)
+		r = log_errno(neg_errno(), "Unable to open %s or %s: %m", p.img, dst);
+	else if ((r = storage_copy_data(in, out)) < 0)
+		log_errno(r, "Unable to copy %s: %m", p.img);
+	if (frozen && ioctl(mnt, FITHAW, 0) < 0)
+		log_error("Unable to thaw %s: %m", p.mnt);
+	return r;
+}
+
+static int image_snapshot_restore(const struct ve_fs *fs, const char *dir)
+{
+	_cleanup_paths_ struct image_paths p = {0};
+	_cleanup_free_ char *src = ve_strdup_printf("%s/" IMAGE_NAME, dir);
+	_cleanup_free_ char *next = ve_strdup_printf("%s/" IMAGE_NAME ".new", fs->private);
+	_cleanup_close_ int in = -1, out = -1;
+	int r;
+
+	if (!src || !next || paths_get(fs, &p) < 0)
+		return -ENOMEM;
+	if (ve_is_mount_point(p.mnt) == 1)
+		return log_errno(-EBUSY, "Disk %s is mounted", p.img);
+	/* Copied beside the image and renamed over it: a failure leaves the disk as it was. */
+	unlink(next);
+	in = open(src, O_RDONLY | O_CLOEXEC);
+	out = open(next, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (in < 0 || out < 0)
+		r = log_errno(neg_errno(), "Unable to open %s or %s: %m", src, next);
+	else if ((r = storage_copy_data(in, out)) < 0)
+		log_errno(r, "Unable to copy %s: %m", src);
+	else if (fsync(out) < 0 || rename(next, p.img) < 0)
+		r = log_errno(neg_errno(), "Unable to put %s in place: %m", p.img);
+	if (r < 0)
+		unlink(next);
+	return r;
+}
+
+/* Attaches dir's image read-only at dir/fs; dir/fs/upper is the snapshot's upper tree. */
+static int image_snapshot_open(const struct ve_fs *fs, const char *dir, char **ret_upper)
+{
+	_cleanup_free_ char *img = ve_strdup_printf("%s/" IMAGE_NAME, dir);
+	_cleanup_free_ char *mnt = ve_strdup_printf("%s/fs", dir);
+	_cleanup_close_ int img_fd = -1, loop_fd = -1;
+	char dev[64];
+
+	if (!img || !mnt)
+		return -ENOMEM;
+	if (mkdir(mnt, 0700) < 0 && errno != EEXIST)
+		return log_errno(neg_errno(), "Unable to create %s: %m", mnt);
+	img_fd = open(img, O_RDONLY | O_CLOEXEC);
+	if (img_fd < 0)
+		return log_errno(neg_errno(), "Unable to open %s: %m", img);
+	loop_fd = loop_attach(img_fd, img, true, dev, sizeof(dev));
+	if (loop_fd < 0)
+		return loop_fd;
+	/* noload: a snapshot taken without FIFREEZE may carry a journal that must not be
+	 * replayed into the snapshot; read-only, nosuid, nodev for the host path. */
+	if (mount(dev, mnt, "ext4", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOATIME, "noload") < 0)
+		return log_errno(neg_errno(), "Unable to mount %s (%s) on %s: %m", img, dev, mnt);
+	if (mount(NULL, mnt, NULL, MS_PRIVATE, NULL) < 0)
+		log_warn_errno(neg_errno(), "Unable to make %s private: %m, ignoring", mnt);
+	*ret_upper = ve_strdup_printf("%s/upper", mnt);
+	if (!*ret_upper) {
+		umount2(mnt, MNT_DETACH);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void image_snapshot_close(const struct ve_fs *fs, const char *dir)
+{
+	_cleanup_free_ char *mnt = ve_strdup_printf("%s/fs", dir);
+	struct stat st;
+
+	if (!mnt || ve_is_mount_point(mnt) != 1 || stat(mnt, &st) < 0)
+		return;
+	if (storage_overlay_umount(mnt) == 0)
+		wait_loop_free(st.st_dev);
+}
+
 const struct ve_storage_ops ve_storage_image_ops = {
     .name = "image",
     .probe = image_probe,
@@ -518,4 +622,8 @@ const struct ve_storage_ops ve_storage_image_ops = {
     .destroy = image_destroy,
     .resize = image_resize,
     .usage = image_usage,
+    .snapshot_take = image_snapshot_take,
+    .snapshot_restore = image_snapshot_restore,
+    .snapshot_open = image_snapshot_open,
+    .snapshot_close = image_snapshot_close,
 };

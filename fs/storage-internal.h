@@ -26,6 +26,13 @@ void storage_idmap_lower_umount(const struct ve_fs *fs);
 /* Gives the mounted VE root directory to the VE's root user. */
 int storage_idmap_root(const struct ve_fs *fs);
 
+/* fs/copy.c: in's data into out (empty), holes kept, reflinked where possible. */
+int storage_copy_data(int in, int out);
+/* Copies the tree src to the new directory dst: owners, modes, xattrs, times, hard links. */
+int storage_copy_tree(const char *src, const char *dst);
+/* fs/idmap.c: the template idmapped for fs's VE, read-only, attached at path. */
+int storage_idmap_bind(const struct ve_fs *fs, const char *lowerdir, const char *path);
+
 /*
  * Runs argv[0] (looked up in the system's sbin and bin directories) with stdin and stdout on
  * /dev/null, a fixed environment and stderr captured: the first line goes to err (may be NULL).

@@ -6,6 +6,8 @@
 #ifndef VE_STORAGE_H
 #define VE_STORAGE_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "../runtime/config.h"
@@ -29,6 +31,13 @@ struct ve_storage_ops {
 	int (*destroy)(const struct ve_fs *fs);
 	int (*resize)(const struct ve_fs *fs);
 	int (*usage)(const struct ve_fs *fs, struct ve_fs_usage *ret);
+	/* Snapshots (fs/snapshot.c drives them): copy the VE's disk into the new directory dir;
+	 * replace the VE's disk (not mounted) with dir's copy; expose dir's upper tree read-only
+	 * (*ret_upper, caller frees) and undo that. */
+	int (*snapshot_take)(const struct ve_fs *fs, const char *dir);
+	int (*snapshot_restore)(const struct ve_fs *fs, const char *dir);
+	int (*snapshot_open)(const struct ve_fs *fs, const char *dir, char **ret_upper);
+	void (*snapshot_close)(const struct ve_fs *fs, const char *dir);
 };
 
 /* The backend for a layout name; NULL or "" chooses by probing. NULL if unknown. */
@@ -58,5 +67,51 @@ int ve_storage_usage(const struct ve_fs *fs, struct ve_fs_usage *ret);
 int ve_storage_resize(const struct ve_fs *fs);
 /* 1 if VE_ROOT has the VE mounted, 0 if not. */
 int ve_storage_is_mounted(const struct ve_fs *fs);
+
+/*
+ * Snapshots of a VE's disk under VE_PRIVATE/snapshots/<uuid>/: the backend's copy of the upper
+ * layer plus meta.json (id, name, description, date, parent). The current snapshot (the one
+ * the VE's disk descends from) is recorded in VE_PRIVATE/snapshots/current.
+ */
+#define VE_SNAPSHOT_ID_LEN 36
+
+struct ve_snapshot {
+	char id[VE_SNAPSHOT_ID_LEN + 1];
+	char parent[VE_SNAPSHOT_ID_LEN + 1]; /* "" for a root snapshot */
+	char *name, *description;	     /* never NULL */
+	int64_t date;			     /* seconds since the epoch */
+	bool current;
+	char *mounted; /* snapshot-mount's target, NULL when not mounted */
+};
+
+struct ve_snapshot_list {
+	struct ve_snapshot *v; /* oldest first */
+	size_t n;
+};
+
+/* Normalizes a UUID ("{UUID}" or UUID, any case) to lower case without braces; -EINVAL. */
+int ve_snapshot_id_parse(const char *s, char ret[VE_SNAPSHOT_ID_LEN + 1]);
+/*
+ * Takes a snapshot of the VE's disk. id NULL: a random UUID. The caller keeps the disk still
+ * (VE stopped, or frozen). The new snapshot becomes current. -EEXIST if id is taken.
+ */
+int ve_snapshot_create(const struct ve_fs *fs, const char *id, const char *name,
+		       const char *description, char ret_id[VE_SNAPSHOT_ID_LEN + 1]);
+/* All snapshots; free with ve_snapshot_list_free. */
+int ve_snapshot_list(const struct ve_fs *fs, struct ve_snapshot_list *ret);
+void ve_snapshot_list_free(struct ve_snapshot_list *l);
+/* The following return -ENOENT (logged) for an unknown id and change nothing then. */
+/* Replaces the VE's disk with the snapshot's; -EBUSY if the VE is mounted. */
+int ve_snapshot_switch(const struct ve_fs *fs, const char *id);
+/* Removes a snapshot; its children get its parent. -EBUSY while it is mounted. */
+int ve_snapshot_delete(const struct ve_fs *fs, const char *id);
+/* Mounts the snapshot read-only (its upper over lowerdir, idmapped for a VE with a user
+ * namespace) at target. -EALREADY if mounted. */
+int ve_snapshot_mount(const struct ve_fs *fs, const char *id, const char *lowerdir,
+		      const char *target);
+/* -ENOTCONN if not mounted. */
+int ve_snapshot_umount(const struct ve_fs *fs, const char *id);
+/* Unmounts every mounted snapshot (destroy); errors logged, ignoring. */
+void ve_snapshot_umount_all(const struct ve_fs *fs);
 
 #endif
