@@ -38,6 +38,11 @@ enum vz_exit {
 	VZ_SET_NAME_ERROR = 131,
 	VZ_WAIT_FAILED = 133,
 	VZ_NOT_SUPPORTED = 150, /* vzkit: feature not available (e.g. VM backend not built) */
+	VZ_CREATE_SNAPSHOT = 156,
+	VZ_DELETE_SNAPSHOT = 158,
+	VZ_SWITCH_SNAPSHOT = 159,
+	VZ_MOUNT_SNAPSHOT = 160,
+	VZ_UMOUNT_SNAPSHOT = 161,
 };
 
 #endif

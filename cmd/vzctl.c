@@ -23,6 +23,12 @@ const struct cli_command cli_commands[] = {
     {"runscript", cmd_runscript, "SCRIPT"},
     {"enter", cmd_enter, ""},
     {"set", cmd_set, "[set options] [--save] [--force]"},
+    {"snapshot", cmd_snapshot, "[--id UUID] [--name NAME] [--description TEXT] [--skip-suspend]"},
+    {"snapshot-list", cmd_snapshot_list, "[-H] [-o FIELD[,FIELD...]] [--id UUID]"},
+    {"snapshot-switch", cmd_snapshot_switch, "--id UUID [--skip-resume]"},
+    {"snapshot-delete", cmd_snapshot_delete, "--id UUID"},
+    {"snapshot-mount", cmd_snapshot_mount, "--id UUID --target DIR"},
+    {"snapshot-umount", cmd_snapshot_umount, "--id UUID"},
     {NULL, NULL, NULL},
 };
 

@@ -112,7 +112,7 @@ static int read_meta(const struct ve_fs *fs, const char *id, struct ve_snapshot 
 	_cleanup_free_ char *path = snap_path(fs, id, "meta.json");
 	_cleanup_free_ char *mpath = snap_path(fs, id, "mounted");
 	const char *name = "", *desc = "", *parent = "";
-	json_int_t date = 0;
+	json_int_t date = 0, date_ns = 0;
 	json_error_t err;
 	json_t *o;
 
@@ -122,14 +122,15 @@ static int read_meta(const struct ve_fs *fs, const char *id, struct ve_snapshot 
 	o = json_load_file(path, 0, &err);
 	if (!o)
 		return log_errno(-EUCLEAN, "Unable to read %s: %s", path, err.text);
-	json_unpack(o, "{s?s, s?s, s?I, s?s}", "name", &name, "description", &desc, "date", &date,
-		    "parent", &parent);
+	json_unpack(o, "{s?s, s?s, s?I, s?I, s?s}", "name", &name, "description", &desc, "date",
+		    &date, "date_ns", &date_ns, "parent", &parent);
 	snprintf(s->id, sizeof(s->id), "%s", id);
 	if (ve_snapshot_id_parse(parent, s->parent) < 0)
 		s->parent[0] = '\0';
 	s->name = strdup(name);
 	s->description = strdup(desc);
 	s->date = date;
+	s->date_ns = date_ns;
 	json_decref(o);
 	if (ve_read_file(mpath, &s->mounted, NULL) == 0)
 		s->mounted[strcspn(s->mounted, "\n")] = '\0';
@@ -155,6 +156,8 @@ static int by_date(const void *a, const void *b)
 
 	if (x->date != y->date)
 		return x->date < y->date ? -1 : 1;
+	if (x->date_ns != y->date_ns)
+		return x->date_ns < y->date_ns ? -1 : 1;
 	return strcmp(x->id, y->id);
 }
 
@@ -225,13 +228,16 @@ int ve_snapshot_create(const struct ve_fs *fs, const char *id, const char *name,
 {
 	const struct ve_storage_ops *o = snap_ops(fs);
 	struct ve_snapshot s = {.name = (char *)(name ? name : ""),
-				.description = (char *)(description ? description : ""),
-				.date = time(NULL)};
+				.description = (char *)(description ? description : "")};
+	struct timespec now;
 	_cleanup_free_ char *top = NULL, *tmp = NULL, *meta = NULL, *dst = NULL;
 	int r;
 
 	if (!o)
 		return -EOPNOTSUPP;
+	clock_gettime(CLOCK_REALTIME, &now);
+	s.date = now.tv_sec;
+	s.date_ns = now.tv_nsec;
 	r = id ? ve_snapshot_id_parse(id, s.id) : new_uuid(s.id);
 	if (r < 0)
 		return log_errno(-EINVAL, "Invalid snapshot id '%s' (a UUID is expected)", id);

@@ -80,6 +80,7 @@ struct ve_snapshot {
 	char parent[VE_SNAPSHOT_ID_LEN + 1]; /* "" for a root snapshot */
 	char *name, *description;	     /* never NULL */
 	int64_t date;			     /* seconds since the epoch */
+	int64_t date_ns;		     /* and nanoseconds, for the order */
 	bool current;
 	char *mounted; /* snapshot-mount's target, NULL when not mounted */
 };
