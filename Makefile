@@ -112,7 +112,10 @@ bench-start: deps all
 bench-net: deps all
 	@tests/bench/bench-net.sh
 
-bench: bench-start bench-net
+bench-density: deps all
+	@tests/bench/bench-density.sh
+
+bench: bench-start bench-net bench-density
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(DATADIR)/templates $(DESTDIR)$(MANDIR)/man8 \
@@ -133,4 +136,4 @@ format-check:
 clean:
 	rm -rf $(B)
 
-.PHONY: FORCE fuzz all deps tests check check-unit check-kernel demo bench bench-start bench-net install format-check clean
+.PHONY: FORCE fuzz all deps tests check check-unit check-kernel demo bench bench-start bench-net bench-density install format-check clean
