@@ -47,7 +47,7 @@ static void usage(FILE *f)
 		"  --netif_add IFNAME[,MAC,HOST_IFNAME,HOST_MAC,BRIDGE] --netif_del IFNAME|all\n"
 		"  --userpasswd USER:PASS --name NAME --description TEXT --onboot yes|no\n"
 		"  --disabled yes|no --capability CAP:on|off --devices c|b:MAJ:MIN|all:r|w|m|none\n"
-		"  --features nesting:on|off --stop-timeout SECONDS\n");
+		"  --features nesting:on|off --stop-timeout SECONDS --ipv6 yes|no\n");
 }
 
 int main(int argc, char **argv)

@@ -499,6 +499,7 @@ const struct conf_key conf_keys[] = {
     {"NETIF", CT_CUSTOM, 0, 0, VE_CHANGED_NET, parse_netif, format_netif},
     {"NAMESERVER", CT_STRV, OFF(net.nameservers), 0, VE_CHANGED_HOSTNAME, NULL, NULL},
     {"SEARCHDOMAIN", CT_STRV, OFF(net.searchdomains), 0, VE_CHANGED_HOSTNAME, NULL, NULL},
+    {"IPV6", CT_BOOL, OFF(net.ipv6), 0, VE_CHANGED_NET, NULL, NULL},
 };
 const size_t conf_n_keys = ARRAY_SIZE(conf_keys);
 
@@ -621,6 +622,7 @@ void conf_defaults(struct ve_config *c, const struct ve_global *g)
 	c->fs.diskspace = c->fs.diskinodes = unl;
 	c->res.cpuunits = 1000;
 	c->res.ioprio = -1;
+	c->net.ipv6 = true;
 	c->stop_timeout = g ? g->stop_timeout : 60;
 }
 

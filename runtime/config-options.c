@@ -386,6 +386,7 @@ static const struct option_desc options[] = {
     {"ipdel", opt_ipdel, NULL, 0},
     {"nameserver", opt_strv_append, NULL, 0},
     {"searchdomain", opt_strv_append, NULL, 0},
+    {"ipv6", opt_key, "IPV6", 0},
     {"netif_add", opt_netif_add, NULL, 0},
     {"netif_del", opt_netif_del, NULL, 0},
     {"capability", opt_accumulate, NULL, 0},

@@ -114,6 +114,7 @@ struct ve_net {
 	unsigned n_netifs;
 	char **nameservers;
 	char **searchdomains;
+	bool ipv6; /* IPV6: IPv6 inside the VE (default yes) */
 };
 
 enum ve_type { VE_TYPE_CT = 0, VE_TYPE_VM = 1 };
