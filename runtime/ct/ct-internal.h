@@ -72,6 +72,9 @@ int ct_dist_script(const struct ve_config *c, const char *action, char **ret_tex
 /* The script and environment that configure the VE before its init runs; NULL when nothing
  * needs configuring. */
 int ct_prestart_script(const struct ve_config *c, char **ret_text, char ***ret_env);
+/* Appends set-network's variables to env: VENET_IPS (IP_ADDRESS as written), NETIFS (the
+ * NETIFs' VE-side names) and IPV6=yes|no, each space-separated. Returns 0 or -ENOMEM. */
+int ct_network_env(const struct ve_config *c, char ***env);
 /* A clean environment for processes vzctl puts inside the VE (caller frees). */
 char **ct_base_env(const struct ve_config *c);
 

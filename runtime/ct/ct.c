@@ -240,6 +240,23 @@ static int apply_net(struct ve_config *c)
 	return r;
 }
 
+/* The VE's own view of its network (interface files, IPv6) follows a live change. */
+static int apply_net_inside(struct ve_config *c)
+{
+	_cleanup_free_ char *script = NULL;
+	_cleanup_strv_ char **env = NULL;
+	int r = ct_dist_script(c, "set-network", &script);
+
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	r = ct_network_env(c, &env);
+	if (r < 0)
+		return r;
+	return run_action(c, "set-network", env);
+}
+
 static int ct_apply(struct ve_config *c, unsigned changed)
 {
 	int r;
@@ -283,6 +300,8 @@ static int ct_apply(struct ve_config *c, unsigned changed)
 	}
 	if (changed & VE_CHANGED_NET) {
 		r = apply_net(c);
+		if (r == 0)
+			r = apply_net_inside(c);
 		if (r < 0)
 			return r;
 	}

@@ -93,16 +93,53 @@ static int append_action(const struct ve_config *c, const char *action, char **t
 	return 0;
 }
 
+int ct_network_env(const struct ve_config *c, char ***env)
+{
+	/* Borrows the config's strings: freed as a plain array. */
+	_cleanup_free_ char **names = calloc(c->net.n_netifs + 1, sizeof(char *));
+	char *v6[] = {c->net.ipv6 ? "yes" : "no", NULL};
+	int r;
+
+	if (!names)
+		return -ENOMEM;
+	for (unsigned i = 0; i < c->net.n_netifs; i++)
+		names[i] = c->net.netifs[i].ifname;
+	r = push_kv(env, "VENET_IPS", c->net.ip_addresses);
+	if (r == 0)
+		r = push_kv(env, "NETIFS", names);
+	if (r == 0)
+		r = push_kv(env, "IPV6", v6);
+	return r;
+}
+
+static int add_dns(const struct ve_config *c, char ***env, char **text)
+{
+	_cleanup_strv_ char **host = NULL;
+	char **ns = c->net.nameservers;
+	int r;
+
+	if (ns && ns[0] && !strcmp(ns[0], "inherit") && !ns[1])
+		ns = host = host_nameservers();
+	r = ns || !c->net.nameservers ? push_kv(env, "NAMESERVER", ns) : -ENOMEM;
+	if (r == 0)
+		r = push_kv(env, "SEARCHDOMAIN", c->net.searchdomains);
+	if (r == 0)
+		r = append_action(c, "set-dns", text);
+	return r;
+}
+
 int ct_prestart_script(const struct ve_config *c, char **ret_text, char ***ret_env)
 {
 	_cleanup_free_ char *text = NULL;
 	_cleanup_strv_ char **env = NULL;
 	bool dns = c->net.nameservers || c->net.searchdomains;
+	bool net = c->net.ip_addresses || c->net.n_netifs || !c->net.ipv6;
 	int r = 0;
 
 	*ret_text = NULL;
 	*ret_env = NULL;
-	if (!c->net.hostname && !dns)
+	/* A VE with nothing to configure runs no script: its start stays one fork shorter. */
+	if (!c->net.hostname && !dns && !net)
 		return 0;
 	env = ct_base_env(c);
 	if (!env)
@@ -113,17 +150,13 @@ int ct_prestart_script(const struct ve_config *c, char **ret_text, char ***ret_e
 		if (r == 0)
 			r = append_action(c, "set-hostname", &text);
 	}
-	if (r == 0 && dns) {
-		_cleanup_strv_ char **host = NULL;
-		char **ns = c->net.nameservers;
-		if (ns && ns[0] && !strcmp(ns[0], "inherit") && !ns[1])
-			ns = host = host_nameservers();
-		r = ns || !c->net.nameservers ? push_kv(&env, "NAMESERVER", ns) : -ENOMEM;
-		if (r == 0)
-			r = push_kv(&env, "SEARCHDOMAIN", c->net.searchdomains);
-		if (r == 0)
-			r = append_action(c, "set-dns", &text);
-	}
+	if (r == 0 && dns)
+		r = add_dns(c, &env, &text);
+	/* Also without network keys: a removed NETIF or IPV6=yes again must reach the files. */
+	if (r == 0)
+		r = ct_network_env(c, &env);
+	if (r == 0)
+		r = append_action(c, "set-network", &text);
 	if (r < 0)
 		return r;
 	*ret_text = TAKE_PTR(text);
