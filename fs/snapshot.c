@@ -394,8 +394,14 @@ int ve_snapshot_mount(const struct ve_fs *fs, const char *id, const char *lowerd
 	r = snapshot_find(fs, id);
 	if (r < 0)
 		return r;
-	if (ve_path_exists(mfile))
-		return log_errno(-EALREADY, "Snapshot %s is already mounted", id);
+	if (ve_read_file(mfile, &abs, NULL) == 0) {
+		/* A record whose mount is gone (host reboot) is stale, not a mount. */
+		if (ve_is_mount_point(abs) == 1)
+			return log_errno(-EALREADY, "Snapshot %s is already mounted on %s", id,
+					 abs);
+		ve_snapshot_umount(fs, id);
+		free(TAKE_PTR(abs));
+	}
 	r = ve_mkdir_p(target, 0755);
 	if (r < 0)
 		return log_errno(r, "Unable to create %s: %m", target);
