@@ -124,10 +124,22 @@ int net_netif_start(struct net_sock *host, struct net_sock *ve, const struct ve_
 /* Host-side name of c->net.netifs[i] (configured or derived). Logs errors. */
 int net_netif_host_ifname(const struct ve_config *c, unsigned i, char **ret);
 
+/* Proxy neighbours (neigh.c). */
+/*
+ * Adds (add) or deletes the proxy ARP/NDP entries of addrs on each device of vz.conf's
+ * NEIGHBOUR_DEVS (none when unset); adding an IPv6 one sets the device's proxy_ndp. Adding
+ * stops at the first error (an unknown device: -ENODEV); deleting tries all and ignores
+ * absent entries and devices. Logs errors.
+ */
+int net_proxy_neigh(struct net_sock *s, const struct ve_config *c, struct nl_addr **addrs, size_t n,
+		    bool add);
+
 /* Routed mode (route.c). */
 /* Creates venet0/vzr<veid>, the addresses and routes; removes the pair on failure. */
 int net_routed_start(struct net_sock *host, struct net_sock *ve, const struct ve_config *c,
 		     int netns_fd);
+/* Deletes the proxy neighbours of c's IP_ADDRESS on NEIGHBOUR_DEVS (stop). */
+int net_routed_proxy_del(struct net_sock *host, const struct ve_config *c);
 /* Host end name of the routed pair, "vzr<veid>". Returns NULL on ENOMEM. */
 char *net_routed_host_ifname(unsigned veid);
 /*

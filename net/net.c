@@ -114,6 +114,9 @@ int ve_net_stop(const struct ve_config *c)
 		r = net_filter_del(rname);
 		if (r < 0 && ret == 0)
 			ret = r;
+		r = net_routed_proxy_del(host, c);
+		if (r < 0 && ret == 0)
+			ret = r;
 	}
 	for (unsigned i = 0; i < c->net.n_netifs; i++) {
 		_cleanup_free_ char *name = NULL;

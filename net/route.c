@@ -3,8 +3,9 @@
  * created in the VE's netns) / vzr<veid> (host, on no bridge). Inside: every address on
  * venet0 and a default route through it (IPv4 "default dev venet0", on-link; IPv6 via the
  * host end's fe80::1, since the host does not proxy NDP). Host: a /32 or /128 route per
- * address to vzr<veid>, proxy_arp on it so the VE's on-link ARP gets answered. Global sysctls
- * (ip_forward, forwarding) stay as the admin set them.
+ * address to vzr<veid>, proxy_arp on it so the VE's on-link ARP gets answered, and proxy
+ * ARP/NDP entries on the uplinks of NEIGHBOUR_DEVS (neigh.c). Global sysctls (ip_forward,
+ * forwarding) stay as the admin set them.
  * The host end always carries the anti-spoofing filter (nft.c): the VE's MAC, its addresses.
  */
 #include <arpa/inet.h>
@@ -227,10 +228,13 @@ int net_routed_start(struct net_sock *host, struct net_sock *ve, const struct ve
 	r = routed_host(host, hname, &ra);
 	if (r >= 0)
 		r = routed_ve(ve, &ra);
+	if (r >= 0)
+		r = net_proxy_neigh(host, c, ra.addrs, ra.n, true);
 	if (r < 0) {
 		/* The VE end and the host routes go with the host end. */
 		(void)net_link_del(host, hname, "veth");
 		(void)net_filter_del(hname);
+		(void)net_proxy_neigh(host, c, ra.addrs, ra.n, false);
 		return r;
 	}
 	log_debug("routed %zu address(es) through '%s'", ra.n, hname);
@@ -284,8 +288,8 @@ static int routed_remove(struct net_sock *host, struct net_sock *ve, int hidx, i
 }
 
 /* The addresses of c not in old, and removes those of old not in c. */
-static int routed_sync(struct net_sock *host, struct net_sock *ve, const char *hname,
-		       const struct routed *now, const struct routed *was)
+static int routed_sync(struct net_sock *host, struct net_sock *ve, const struct ve_config *c,
+		       const char *hname, const struct routed *now, const struct routed *was)
 {
 	_cleanup_(routed_done) struct routed add = {};
 	int hidx, vidx, r;
@@ -298,6 +302,8 @@ static int routed_sync(struct net_sock *host, struct net_sock *ve, const char *h
 	for (size_t i = 0; i < was->n; i++)
 		if (!addr_in(was->addrs[i], now)) {
 			r = routed_remove(host, ve, hidx, vidx, was->addrs[i]);
+			if (r >= 0)
+				r = net_proxy_neigh(host, c, &was->addrs[i], 1, false);
 			if (r < 0)
 				return r;
 		}
@@ -313,7 +319,9 @@ static int routed_sync(struct net_sock *host, struct net_sock *ve, const char *h
 	if (!add.n)
 		return 0;
 	r = routed_host(host, hname, &add);
-	return r < 0 ? r : routed_ve(ve, &add);
+	if (r >= 0)
+		r = routed_ve(ve, &add);
+	return r < 0 ? r : net_proxy_neigh(host, c, add.addrs, add.n, true);
 }
 
 int net_routed_apply(struct net_sock *host, struct net_sock *ve, const struct ve_config *c,
@@ -331,6 +339,8 @@ int net_routed_apply(struct net_sock *host, struct net_sock *ve, const struct ve
 		r = net_link_del(host, hname, "veth");
 		if (r >= 0)
 			r = net_filter_del(hname);
+		if (r >= 0 && routed_parse(old, &was) >= 0)
+			r = net_proxy_neigh(host, c, was.addrs, was.n, false);
 		return r < 0 ? r : 0;
 	}
 	r = net_link_index(host, hname, &idx);
@@ -351,5 +361,17 @@ int net_routed_apply(struct net_sock *host, struct net_sock *ve, const struct ve
 	r = net_filter_set(hname, &flt);
 	if (r < 0)
 		return r;
-	return routed_sync(host, ve, hname, &now, &was);
+	return routed_sync(host, ve, c, hname, &now, &was);
+}
+
+int net_routed_proxy_del(struct net_sock *host, const struct ve_config *c)
+{
+	_cleanup_(routed_done) struct routed ra = {};
+
+	if (!c->global || !c->global->neighbour_devs || !*c->global->neighbour_devs)
+		return 0;
+	/* Stop tolerates a config it cannot parse: nothing of it was routed either. */
+	if (routed_parse(c->net.ip_addresses, &ra) < 0)
+		return 0;
+	return net_proxy_neigh(host, c, ra.addrs, ra.n, false);
 }

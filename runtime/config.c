@@ -80,6 +80,7 @@ void ve_global_free(struct ve_global *g)
 	for (size_t i = 0; i < ARRAY_SIZE(strs); i++)
 		free(*strs[i]);
 	free(g->ve_layout);
+	free(g->neighbour_devs);
 	free(g);
 }
 
@@ -104,6 +105,7 @@ static const struct global_key global_keys[] = {
     {"VE_BRIDGE", GOFF(bridge), "vzbr0"},
     {"VE_CGROUP_PARENT", GOFF(cgroup_parent), "vz"},
     {"VE_LAYOUT", GOFF(ve_layout), ""},
+    {"NEIGHBOUR_DEVS", GOFF(neighbour_devs), ""},
 };
 
 static int global_fill(struct ve_global *g, const struct ve_conf_file *f, const char *path)

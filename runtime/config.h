@@ -36,6 +36,7 @@ struct ve_global {
 	char *bridge;	       /* VE_BRIDGE: default bridge for veth NETIFs */
 	char *cgroup_parent;   /* VE_CGROUP_PARENT: parent cgroup of all VEs */
 	char *ve_layout;       /* VE_LAYOUT: storage layout of new VEs, "" = by probing */
+	char *neighbour_devs;  /* NEIGHBOUR_DEVS: uplinks for proxy ARP/NDP, "" = none */
 	bool logging;	       /* LOGGING */
 	bool bridge_create;    /* VE_BRIDGE_CREATE: make a missing bridge (default yes) */
 	int loglevel;	       /* LOG_LEVEL */

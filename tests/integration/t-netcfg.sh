@@ -3,12 +3,18 @@
 # with IPV6=no has IPv6 disabled in its namespace (no IPv6 address anywhere) and its NETIF up;
 # --ipv6 yes applies live; a debian-12 VE gets /etc/network/interfaces.d/vzkit, ifupdown's
 # networking.service active with the runtime's address still on venet0, and IPV6=no through
-# /etc/sysctl.d. The debian part uses t-debian's cache and is skipped when it cannot be built.
+# /etc/sysctl.d; with NEIGHBOUR_DEVS, proxy ARP/NDP entries on that (test) uplink follow the
+# routed addresses and go at stop. The debian part uses t-debian's cache and is skipped when it cannot be built.
 . "$(dirname "$0")/../lib.sh"
 need_root
 setup_tree
 V=$VZCTL
 A=7501 D=7502
+U=vztu$$ # a stand-in uplink: one end of a veth pair, never up
+
+proxies() { ip neigh show proxy dev "$U" 2>/dev/null | awk '{print $1}' | sort | tr '\n' ' '; }
+ip link add "$U" type veth peer name "${U}p" || fail "create the test uplink $U"
+echo "NEIGHBOUR_DEVS=\"$U\"" >>"$VZ_CONFDIR/vz.conf"
 
 "$V" --quiet create $A >/dev/null || fail "create $A"
 check "routed IPv4 and IPv6, a NETIF, IPv6 off" "$V" --quiet set $A --ipadd 10.213.52.1 \
@@ -24,6 +30,9 @@ expect_eq "no IPv6 address on any interface" "$("$V" exec $A cat /proc/net/if_in
 check "the routed IPv4 address is still on venet0" "$V" exec $A \
 	'ip -4 addr show dev venet0 | grep -q " 10.213.52.1/"'
 check "eth0 is up" "$V" exec $A 'ip link show dev eth0 | grep -q "[<,]UP[,>]"'
+expect_eq "proxy entries on NEIGHBOUR_DEVS" "$(proxies)" "10.213.52.1 fd00:213:52::1 "
+check "live --ipadd" "$V" --quiet set $A --ipadd 10.213.52.2 --ipdel 10.213.52.1 --save
+expect_eq "proxy entries follow a live change" "$(proxies)" "10.213.52.2 fd00:213:52::1 "
 check "the host's IPv6 is untouched" test "$(cat /proc/sys/net/ipv6/conf/all/disable_ipv6)" = 0
 check "live --ipv6 yes" "$V" --quiet set $A --ipv6 yes --save
 expect_eq "disable_ipv6 (all, eth0) after --ipv6 yes" \
@@ -31,6 +40,12 @@ expect_eq "disable_ipv6 (all, eth0) after --ipv6 yes" \
 		/proc/sys/net/ipv6/conf/eth0/disable_ipv6 | tr -d '\n')" "00"
 check "::1 is back on lo" "$V" exec $A grep -q "^0*1 .* lo$" /proc/net/if_inet6
 check "stop $A" "$V" --quiet stop $A --fast
+expect_eq "no proxy entry after stop" "$(proxies)" ""
+expect_rc 0 "start with NEIGHBOUR_DEVS naming no device fails" sh -c \
+	"sed -i 's/^NEIGHBOUR_DEVS=.*/NEIGHBOUR_DEVS=\"vztnone$$\"/' '$VZ_CONFDIR/vz.conf' &&
+	 ! '$V' --quiet start $A 2>/dev/null && '$V' status $A | grep -q ' down'"
+sed -i '/^NEIGHBOUR_DEVS=/d' "$VZ_CONFDIR/vz.conf"
+ip link del "$U"
 
 # Debian: t-debian's template cache (the same key), built here if this test runs first.
 debian() {
