@@ -2,6 +2,7 @@
 #include "cmd/cli.h"
 #include "runtime/util.h"
 
+#include <signal.h>
 #include <string.h>
 
 #define VZKIT_VERSION "0.1.0"
@@ -54,6 +55,10 @@ int main(int argc, char **argv)
 {
 	struct cli x = {.lock_fd = -1};
 	int i = 1, r;
+
+	/* A pipe whose reader died (a helper, a VE's init, the user's pager) is an error to
+	 * report, not a reason for vzctl to die half-way through a command. */
+	signal(SIGPIPE, SIG_IGN);
 
 	for (; i < argc && !strncmp(argv[i], "--", 2); i++) {
 		if (!strcmp(argv[i], "--quiet"))

@@ -41,7 +41,9 @@ int ct_spawn_result(int err_rd, const struct ve_config *c);
 int ct_rootfs_setup(const struct ve_config *c, const char *root, const char **ret_what);
 
 /* ct/state.c: the pid file RUNDIR/<veid>.pid ("pid starttime"), written when a start begins. */
-int ct_state_write(const struct ve_config *c, pid_t pid);
+/* started: init has been exec'd. Until then the file says "starting": whoever next holds the
+ * VE's lock and finds it so knows the starter died, and treats init as a leftover. */
+int ct_state_write(const struct ve_config *c, pid_t pid, bool started);
 int ct_state_remove(const struct ve_config *c);
 /* The running init's pid (>0), 0 when none. Checks the pid file against the cgroup. */
 int ct_state_init_pid(const struct ve_config *c, pid_t *ret);

@@ -38,7 +38,7 @@ static int step_state(struct start_ctx *x)
 {
 	/* The pid file marks a start in progress: a crash from here on is cleaned up by the next
 	 * stop or destroy. */
-	return ct_state_write(x->c, 0);
+	return ct_state_write(x->c, 0, false);
 }
 
 static void undo_state(struct start_ctx *x)
@@ -139,7 +139,7 @@ static int step_clone(struct start_ctx *x)
 	x->spawn.sync_rd = x->spawn.err_wr = -1;
 	if (r == -ECHILD)
 		r = ct_spawn_result(x->err_rd, x->c);
-	return r < 0 ? r : ct_state_write(x->c, x->pid);
+	return r < 0 ? r : ct_state_write(x->c, x->pid, false);
 }
 
 static void undo_clone(struct start_ctx *x)
@@ -268,6 +268,9 @@ int ct_start(struct ve_config *c, const struct ve_start_opts *o)
 			if (steps[j].undo)
 				steps[j].undo(&x);
 	}
+	/* Init runs: the start is complete, whatever the wait below says. */
+	if (r == 0)
+		r = ct_state_write(c, x.pid, true);
 	if (r == 0)
 		r = wait_booted(&x);
 	int fds[] = {x.sync_wr, x.err_rd, x.spawn.sync_rd, x.spawn.err_wr};

@@ -35,7 +35,7 @@ static int proc_starttime(pid_t pid, unsigned long long *ret, char *ret_state)
 	return 0;
 }
 
-int ct_state_write(const struct ve_config *c, pid_t pid)
+int ct_state_write(const struct ve_config *c, pid_t pid, bool started)
 {
 	_cleanup_free_ char *path = pidfile_path(c), *text = NULL;
 	unsigned long long st = 0;
@@ -49,7 +49,7 @@ int ct_state_write(const struct ve_config *c, pid_t pid)
 		return log_errno(r, "Unable to create %s: %m", c->global->rundir);
 	if (pid > 0 && proc_starttime(pid, &st, &state) < 0)
 		return log_errno(-ESRCH, "CT %s: init (pid %d) vanished", c->veid_str, pid);
-	text = ve_strdup_printf("%d %llu\n", pid, st);
+	text = ve_strdup_printf("%d %llu\n%s", pid, st, started ? "" : "starting\n");
 	if (!text)
 		return -ENOMEM;
 	r = ve_write_file_replace(path, text, strlen(text), 0644);
@@ -117,8 +117,11 @@ int ct_state_init_pid(const struct ve_config *c, pid_t *ret)
 	*ret = 0;
 	if (!path)
 		return -ENOMEM;
-	if (ve_read_file(path, &text, NULL) == 0 && sscanf(text, "%d %llu", &pid, &want) == 2 &&
-	    pid > 0 && proc_starttime(pid, &st, &state) == 0 && st == want && state != 'Z' &&
+	if (ve_read_file(path, &text, NULL) == 0 && strstr(text, "starting"))
+		return 0; /* a start that did not finish: its init is a leftover, not a running VE
+			   */
+	if (text && sscanf(text, "%d %llu", &pid, &want) == 2 && pid > 0 &&
+	    proc_starttime(pid, &st, &state) == 0 && st == want && state != 'Z' &&
 	    ve_cgroup_has_pid(c->veid, pid) == 1) {
 		*ret = pid;
 		return 0;

@@ -26,8 +26,11 @@ expect_eq "PID 1 inside is the template's init" \
 expect_eq "hostname inside" "$("$VZCTL" exec 101 hostname)" "lc101.example"
 up=$("$VZCTL" exec 101 cut -d. -f1 /proc/uptime)
 check "uptime inside starts at the VE's start ($up s)" test "$up" -lt 30
-expect_eq "processes inside see only the VE (init, sh, ls, wc)" \
-	"$("$VZCTL" exec 101 'ls -d /proc/[0-9]* | wc -l' | tr -d ' ')" "4"
+expect_eq "the VE's /proc shows its own pid namespace (init is 1)" \
+	"$("$VZCTL" exec 101 'cat /proc/1/comm')" "init"
+ns=$(readlink "/proc/$pid/ns/pid")
+in_ns=$(for p in /proc/[0-9]*; do [ "$(readlink "$p/ns/pid" 2>/dev/null)" = "$ns" ] && echo x; done | wc -l)
+expect_eq "after its commands exit, only init is left in the VE's pid namespace" "$in_ns" 1
 expect_rc 7 "exec2 returns the command's exit code" "$VZCTL" exec2 101 'exit 7'
 expect_rc 8 "exec of a failing command" "$VZCTL" exec 101 false
 expect_rc 0 "exec of a succeeding command" "$VZCTL" exec 101 true
