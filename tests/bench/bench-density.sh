@@ -12,6 +12,7 @@
 #   tests/bench/bench-density.sh                 DENSITY_N="100 300 1000"
 #   DENSITY_N="100 300" tests/bench/bench-density.sh
 #   tests/bench/bench-density.sh clean           removes what an interrupted run left behind
+#   DENSITY_N=... tests/bench/bench-density.sh report    tables and chart again from the results
 #
 # Environment: DENSITY_N, PAR (jobs of the parallel series, default nproc), IDLE (1: one idle
 # `sleep` per VE through vzctl exec, untimed), SETTLE (seconds before a memory snapshot),
@@ -91,6 +92,8 @@ memsnap() {
 	local m u
 	m=$(memdir) u=$(usage_file)
 	cp /proc/meminfo "$RES/meminfo.$1"
+	cp /proc/slabinfo "$RES/slabinfo.$1" 2>/dev/null
+	cp "$m/$2/memory.stat" "$RES/memstat.$1" 2>/dev/null
 	{
 		cat "$m/$2"/$3/"$u" 2>/dev/null | awk '{ s += $1; n++ } END { printf "%d %d ", n, s }'
 		awk -v k="$(anon_key)" '$1 == k { s += $2 } END { printf "%d ", s }' \
@@ -393,6 +396,7 @@ per_ms() { # per_ms NAME N: ms per VE
 }
 div() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "n/a" || b == "n/a" || b == 0) print "n/a";
 	else printf "%.2f", a / b }'; }
+add2() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "n/a" || b == "n/a") print "n/a"; else print a + b }'; }
 sumw() { # sumw NAME...: the sum of walls in seconds
 	local f s=0
 	for f in "$@"; do
@@ -470,18 +474,19 @@ report() {
 	echo
 	echo "### Ratios vzkit / peer (below 1: vzkit better)"
 	echo
-	echo "| N | peer | start -P1 | start -P$PAR | stop -P1 | stop -P$PAR | memory (MemAvailable) | Slab |"
-	echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
+	echo "| N | peer | start -P1 | start -P$PAR | stop -P1 | stop -P$PAR | memory (MemAvailable) | memory (charged) | Slab |"
+	echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 	for n in $DENSITY_N; do
 		read -r -a vm <<<"$(mem vz "$n")"
 		for rt in crun lxc; do
 			read -r -a m <<<"$(mem "$rt" "$n")"
-			printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$n" "$rt" \
+			printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$n" "$rt" \
 				"$(div "$(s_of vz.$n.start.p1)" "$(s_of $rt.$n.start.p1)")" \
 				"$(div "$(s_of vz.$n.start.p$PAR)" "$(s_of $rt.$n.start.p$PAR)")" \
 				"$(div "$(s_of vz.$n.stop.p1)" "$(s_of $rt.$n.stop.p1)")" \
 				"$(div "$(s_of vz.$n.stop.p$PAR)" "$(s_of $rt.$n.stop.p$PAR)")" \
-				"$(div "${vm[0]}" "${m[0]}")" "$(div "${vm[1]}" "${m[1]}")"
+				"$(div "${vm[0]}" "${m[0]}")" \
+				"$(div "$(add2 "${vm[5]}" "${vm[6]}")" "$(add2 "${m[5]}" "${m[6]}")")" "$(div "${vm[1]}" "${m[1]}")"
 		done
 	done
 	echo
@@ -514,11 +519,12 @@ chart() {
 		for n in $DENSITY_N; do
 			read -r -a m <<<"$(mem "$rt" "$n")"
 			echo "$n $(per_ms $rt.$n.start.p1 "$n") $(per_ms $rt.$n.start.p$PAR "$n")" \
-				"$(awk -v k="${m[0]}" 'BEGIN { print (k == "n/a") ? "NaN" : k / 1024 }')"
+				"$(awk -v k="${m[0]}" -v s="${m[5]}" -v r="${m[6]}" 'BEGIN {
+					if (k == "n/a") print "NaN NaN"; else print k / 1024, (s + r) / 1024 }')"
 		done | sed 's/n\/a/NaN/g' >"$RES/chart.$rt.dat"
 	done
 	gnuplot <<EOG >>"$RES/runs.log" 2>&1 || fail "gnuplot"
-set terminal pngcairo size 1000,420 font "sans,10"
+set terminal pngcairo size 1100,500 font "sans,10"
 set output "$RES/density.png"
 set multiplot layout 1,2 title "N networked busybox VEs / containers on one bridge ($(nproc) CPUs, kernel $(uname -r), $(date -u +%F))"
 set key top left
@@ -526,19 +532,24 @@ set grid
 set xlabel "N (VEs / containers running at once)"
 set xtics ($(printf '%s,' $DENSITY_N | sed 's/,$//'))
 set logscale x
+set xrange [$(printf '%s\n' $DENSITY_N | sort -n | head -1) / 1.4 : $(maxn) * 1.4]
 set yrange [0:*]
-set title "start: wall time / N (ms), solid -P1, dashed -P$PAR"
+set key below
+set title "start: wall time / N (ms)\nsolid: one at a time, dashed: $PAR jobs"
 plot "$RES/chart.vz.dat" u 1:2 w lp lw 2 lc rgb "#1b7837" t "vzkit -P1", \
      "$RES/chart.vz.dat" u 1:3 w lp lw 2 dt 2 lc rgb "#1b7837" t "vzkit -P$PAR", \
      "$RES/chart.crun.dat" u 1:2 w lp lw 2 lc rgb "#2166ac" t "crun -P1", \
      "$RES/chart.crun.dat" u 1:3 w lp lw 2 dt 2 lc rgb "#2166ac" t "crun -P$PAR", \
      "$RES/chart.lxc.dat" u 1:2 w lp lw 2 lc rgb "#b2182b" t "LXC -P1", \
      "$RES/chart.lxc.dat" u 1:3 w lp lw 2 dt 2 lc rgb "#b2182b" t "LXC -P$PAR"
-set title "host memory per VE: MemAvailable drop / N (MiB)"
-plot "$RES/chart.vz.dat" u 1:4 w lp lw 2 lc rgb "#1b7837" t "vzkit", \
-     "$RES/chart.crun.dat" u 1:4 w lp lw 2 lc rgb "#2166ac" t "crun", \
-     "$RES/chart.lxc.dat" u 1:4 w lp lw 2 lc rgb "#b2182b" t "LXC", \
-     0.3 w l dt 3 lc rgb "#555555" t "goal 0.3 MiB (vzkit, beyond its processes)"
+set title "host memory per VE (MiB)\nsolid: charged to the bench cgroups, dashed: MemAvailable drop / N"
+plot "$RES/chart.vz.dat" u 1:5 w lp lw 2 lc rgb "#1b7837" t "vzkit charged", \
+     "$RES/chart.vz.dat" u 1:4 w lp lw 2 dt 2 lc rgb "#1b7837" t "vzkit MemAvailable", \
+     "$RES/chart.crun.dat" u 1:5 w lp lw 2 lc rgb "#2166ac" t "crun charged", \
+     "$RES/chart.crun.dat" u 1:4 w lp lw 2 dt 2 lc rgb "#2166ac" t "crun MemAvailable", \
+     "$RES/chart.lxc.dat" u 1:5 w lp lw 2 lc rgb "#b2182b" t "LXC charged", \
+     "$RES/chart.lxc.dat" u 1:4 w lp lw 2 dt 2 lc rgb "#b2182b" t "LXC MemAvailable", \
+     0.3 w l dt 3 lc rgb "#555555" t "0.3 MiB (goal)"
 unset multiplot
 EOG
 }
@@ -598,6 +609,11 @@ main() {
 if [ -z "${VZKIT_REAPED:-}" ] && [ -x "$B/tests/reaper" ]; then
 	export VZKIT_REAPED=1
 	exec "$B/tests/reaper" bash "${BASH_SOURCE[0]}" "$@"
+fi
+if [ "${1:-}" = report ]; then # the tables and the chart again from RES (same DENSITY_N)
+	report | tee "$RES/report.md"
+	chart
+	exit 0
 fi
 if [ "${1:-}" = clean ]; then
 	[ "$(id -u)" = 0 ] || die "must run as root"
