@@ -268,13 +268,6 @@ static int ct_apply(struct ve_config *c, unsigned changed)
 			return r;
 	}
 
-	/* The disk first: it is the change most likely refused, and then nothing else changed. */
-	if (changed & VE_CHANGED_FS) {
-		r = ve_storage_resize(&c->fs);
-		if (r < 0)
-			return r;
-	}
-
 	if (changed & (VE_CHANGED_RES | VE_CHANGED_DEVICES)) {
 		r = ve_cgroup_apply(c->veid, &c->res, &c->sec);
 		if (r < 0)

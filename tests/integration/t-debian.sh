@@ -5,7 +5,7 @@
 . "$(dirname "$0")/../lib.sh"
 need_root
 command -v debootstrap >/dev/null || { skip "debootstrap missing"; exit 77; }
-key=$(cat "$TOP/templates/debian-12/"* | sha256sum | cut -c1-12)
+key=$(sha256sum <"$TOP/templates/debian-12/mkcache" | cut -c1-12) # the cache is the recipe's product
 cache=${VZKIT_DEBIAN_CACHE:-/var/tmp/vzkit-test-templates/$key}
 mkdir -p "$cache"
 setup_tree "TEMPLATE=\"$cache\""
