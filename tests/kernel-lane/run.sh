@@ -20,10 +20,13 @@ SMP=${KL_SMP:-2}
 TIMEOUT=${KL_TIMEOUT:-5400}
 CGMODE=${KL_CGROUP:-systemd}
 SUITE=bookworm
-# Userland of the guest: what tests/lib.sh and the integration tests call, plus the storage
-# tools (XFS and ext4 project quota, device-mapper thin pools) for the storage backends.
+# Userland of the guest: what tests/deps.sh gives the host to run the tests (the unit tests
+# need libcmocka, the net code dlopens libnftables, t-limits builds its probe with gcc), plus the
+# storage tools (XFS and ext4 project quota, device-mapper thin pools) for the storage backends.
+# No clang (t-fuzz skips: fuzzing under TCG would be slow) and no network (t-debian skips).
 GUEST_PKGS=busybox-static,iproute2,iputils-ping,procps,kmod,psmisc,e2fsprogs,xfsprogs,quota,\
-dmsetup,thin-provisioning-tools,gcc,libc6-dev,groff-base,bsdextrautils
+dmsetup,thin-provisioning-tools,gcc,libc6-dev,groff-base,bsdextrautils,libcmocka0,nftables,\
+libnftables1,debootstrap
 # Loaded by the initramfs, in dependency order: virtio_rng early, or the CRNG is not ready for
 # seconds and every mkfs and libuuid call sleeps waiting for it.
 INITRD_MODS="virtio_pci virtio_blk virtio_rng crc32c_generic ext4 9pnet_virtio 9p"
@@ -256,18 +259,24 @@ KEY=$({ declare -f prepare prepare_kernel prepare_root prepare_initrd mirror
 	echo "$SUITE $GUEST_PKGS $INITRD_MODS"; cat "$HERE/initramfs-init"; } | sha256sum | cut -c1-12)
 DIR=$CACHE_ROOT/$KEY
 
-case ${1:-} in
---prepare)
+main() {
+	local cmd
+	case ${1:-} in
+	--prepare)
+		prepare
+		return 0
+		;;
+	--cmd)
+		[ $# = 2 ] || die "usage: $0 --cmd 'COMMAND'"
+		cmd=$2
+		;;
+	-*) die "usage: $0 [--prepare | --cmd 'COMMAND' | TEST-NAME...]" ;;
+	*) cmd="tests/run.sh${*:+ $*}" ;;
+	esac
+	[ -x "$TOP/build/vzctl" ] || skip "no build/vzctl: run make first"
 	prepare
-	exit 0
-	;;
---cmd)
-	[ $# = 2 ] || die "usage: $0 --cmd 'COMMAND'"
-	cmd=$2
-	;;
--*) die "usage: $0 [--prepare | --cmd 'COMMAND' | TEST-NAME...]" ;;
-*) cmd="tests/run.sh${*:+ $*}" ;;
-esac
-[ -x "$TOP/build/vzctl" ] || skip "no build/vzctl: run make first"
-prepare
-boot "$cmd"
+	boot "$cmd"
+}
+
+# One line: bash reads a script as it runs, and a run lasts long enough for someone to edit this.
+main "$@"; exit $?
