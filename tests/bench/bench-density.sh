@@ -293,7 +293,8 @@ settle_snap() {
 	sleep "$SETTLE"
 	memsnap "$1.after" "$2" "$3"
 	{
-		echo "vzctl $(pgrep -c -x vzctl)"
+		# only the bench's own copy: other vzctl users may share the machine
+		echo "vzctl $(pgrep -c -f "^$D/bin/vzctl")"
 		echo "crun $(pgrep -c -x crun)"
 		echo "lxc-monitor $(pgrep -c -f '^\[lxc monitor\]')"
 		echo "tasks $(cat "$(piddir)/$2"/$3/tasks "$(piddir)/$2"/$3/cgroup.threads 2>/dev/null |
