@@ -84,9 +84,10 @@ run_integration() {
 		rc=$?
 		count_lines "$out"
 		dur=$((($(date +%s%N) - start) / 1000000))
-		if [ "$rc" = 77 ] && [ "$n" = 0 ]; then
-			skipped=$((skipped + 1))
+		if [ "$rc" = 77 ]; then # skipped as a whole; its SKIP lines, if any, are counted
+			[ "$n" = 0 ] && skipped=$((skipped + 1))
 			echo "skip $(basename "$t" .sh)"
+			grep -E '^(FAIL|SKIP): ' "$out" | sed 's/^/    /'
 		elif [ "$rc" != 0 ] && ! grep -q '^FAIL: ' "$out"; then
 			failed=$((failed + 1))
 			echo "FAIL $(basename "$t" .sh): exited $rc"

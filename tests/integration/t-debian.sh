@@ -13,7 +13,7 @@ setup_tree "TEMPLATE=\"$cache\""
 if ! ls "$cache"/cache/debian-12/*/root/sbin/init >/dev/null 2>&1; then
 	echo "info: building the debian-12 template (debootstrap, about a minute)"
 	if ! "$VZCTL" create 501 --ostemplate debian-12 >"$T_DIR/build.log" 2>&1; then
-		if grep -qiE 'failed to (download|resolve)|could not resolve|temporary failure|unable to fetch|connection' "$T_DIR/build.log"; then
+		if grep -qiE 'failed to (download|resolve)|could not resolve|temporary failure|unable to fetch|connection|failed getting release|couldn.t download' "$T_DIR/build.log"; then
 			skip "Debian's archive is not reachable: $(grep -iE 'fail|resolve|fetch' "$T_DIR/build.log" | head -n1)"
 			t_finish
 		fi

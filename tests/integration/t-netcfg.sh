@@ -56,7 +56,7 @@ debian() {
 	mkdir -p "$cache"
 	sed -i "s|^TEMPLATE=.*|TEMPLATE=\"$cache\"|" "$VZ_CONFDIR/vz.conf"
 	if ! "$V" --quiet create $D --ostemplate debian-12 >"$T_DIR/build.log" 2>&1; then
-		if grep -qiE 'failed to (download|resolve)|could not resolve|temporary failure|unable to fetch|connection' "$T_DIR/build.log"; then
+		if grep -qiE 'failed to (download|resolve)|could not resolve|temporary failure|unable to fetch|connection|failed getting release|couldn.t download' "$T_DIR/build.log"; then
 			skip "Debian's archive is not reachable: no debian part"
 			return
 		fi

@@ -48,17 +48,26 @@ expect_eq "vzlist diskinodes shows them used" "$("$VZLIST" -H -o diskinodes 101 
 	"$inodes"
 
 # Limits that cannot be met: one line, the right exit code, nothing changed.
-expect_rc 32 "grow while running (no online resize here)" \
-	"$VZCTL" set 101 --diskspace 64M --save
-check "... says to stop first, in one line" sh -c "grep -c . '$T_DIR/rc.out' | grep -qx 1 &&
-	grep -q 'stop the container' '$T_DIR/rc.out'"
-expect_eq "... and keeps the config" "$(conf_val 101 DISKSPACE)" "32M:32M"
+# A running VE grows online where the kernel lets us (CAP_SYS_RESOURCE); elsewhere, as on
+# this kind of sandbox, the grow is refused with the advice to stop first and nothing changes.
+"$VZCTL" set 101 --diskspace 64M --save >"$T_DIR/rc.out" 2>&1
+rc=$?
+if [ $rc = 0 ]; then
+	pass "grow while running: grown online"
+	expect_eq "... the config has the new size" "$(conf_val 101 DISKSPACE)" "64M:64M"
+else
+	expect_eq "grow while running is refused as needing a stop (no online resize here)" "$rc" 32
+	check "... says to stop first, in one line" sh -c "grep -c . '$T_DIR/rc.out' | grep -qx 1 &&
+		grep -q 'stop the container' '$T_DIR/rc.out'"
+	expect_eq "... and keeps the config" "$(conf_val 101 DISKSPACE)" "32M:32M"
+fi
+before="$(conf_val 101 DISKSPACE):$(conf_val 101 DISKINODES)"
 expect_rc 21 "shrink below the image" "$VZCTL" set 101 --diskspace 16M --save
 check "... in one line" sh -c "grep -c . '$T_DIR/rc.out' | grep -qx 1"
 expect_rc 21 "soft above hard" "$VZCTL" set 101 --diskspace 40M:36M --save
 expect_rc 21 "more inodes than the image holds" "$VZCTL" set 101 --diskinodes 100000 --save
 expect_eq "... nothing changed" "$(conf_val 101 DISKSPACE):$(conf_val 101 DISKINODES)" \
-	"32M:32M:400:400"
+	"$before"
 
 # Grow a stopped VE: it starts even with every inode used.
 check "stop" "$VZCTL" stop 101
