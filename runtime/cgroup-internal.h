@@ -79,6 +79,9 @@ int vcg_modify(unsigned veid, const char *ctl, const char *const *kv, size_t n);
 char *vcg_rel(char *buf, size_t size, unsigned veid);
 /* "<mnt>/<parent>/<veid>[/<file>]" into buf; file may be NULL. */
 char *vcg_path(char *buf, size_t size, const char *mnt, unsigned veid, const char *file);
+/* cgroup-v2-dev.c: loads the VE's device policy as a BPF program and attaches it to
+ * cgroup_dir, replacing the device programs attached there before. */
+int vcg_v2_devices_apply(const char *cgroup_dir, const struct ve_sec *sec);
 
 /* Direct file access for what libcgroup cannot express (see the callers for why). */
 int vcg_write(const char *dir, const char *file, const char *value);

@@ -231,12 +231,10 @@ static int v2_apply_res(unsigned veid, const struct ve_res *res)
 
 static int v2_apply_devices(unsigned veid, const struct ve_sec *sec)
 {
-	/* TODO(v2 devices): v2 has no devices files; the policy is a BPF_PROG_TYPE_CGROUP_DEVICE
-	 * program attached to the VE's cgroup (as crun and systemd do). Until then the VE's
-	 * device access is bounded only by its user namespace and the nodes in its /dev. */
-	log_debug("cgroup v2: no device policy for VE %u (%u DEVICES entries not enforced)", veid,
-		  sec->n_devices);
-	return 0;
+	char dir[PATH_MAX];
+
+	/* v2 has no devices files: the policy is a BPF program on the VE's cgroup. */
+	return vcg_v2_devices_apply(vcg_path(dir, sizeof(dir), VCG_ROOT, veid, NULL), sec);
 }
 
 static int v2_delegate(unsigned veid, uid_t uid, gid_t gid)
