@@ -48,26 +48,28 @@ avail_mib() {
 	df -Pm "$p" | awk 'NR == 2 {print $4}'
 }
 
-# Installs the host tools the lane needs when they are missing (root and apt only).
+# host_tools [build]: installs the host tools the lane needs when they are missing (root and
+# apt only): QEMU to run, and with "build" what building the cache needs.
 host_tools() {
 	local missing="" p
 	command -v qemu-system-x86_64 >/dev/null && [ -e /usr/share/qemu/qboot.rom ] ||
 		missing="$missing qemu-system-x86"
-	command -v debootstrap >/dev/null || missing="$missing debootstrap"
-	command -v depmod >/dev/null || missing="$missing kmod"
-	command -v mkfs.ext4 >/dev/null || missing="$missing e2fsprogs"
-	[ -z "$missing" ] && return 0
-	if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
-		skip "missing host packages:$missing (install them as root)"
+	if [ "${1:-}" = build ]; then
+		command -v debootstrap >/dev/null || missing="$missing debootstrap"
+		command -v depmod >/dev/null || missing="$missing kmod"
+		command -v mkfs.ext4 >/dev/null || missing="$missing e2fsprogs"
 	fi
+	[ -z "$missing" ] && return 0
+	[ "$(id -u)" = 0 ] || skip "missing host packages:$missing (install them as root)"
+	command -v apt-get >/dev/null || skip "missing host packages:$missing (and no apt-get)"
 	say "installing$missing"
 	# shellcheck disable=SC2086 # a list of package names
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing \
 		>"$CACHE_ROOT/apt.log" 2>&1 ||
 		skip "QEMU or its tools are missing and apt-get install$missing failed: $(tail -n1 \
 			"$CACHE_ROOT/apt.log")"
-	for p in qemu-system-x86_64 debootstrap depmod mkfs.ext4; do
-		command -v $p >/dev/null || skip "$p is still missing after installing$missing"
+	for p in qemu-system-x86_64 ${1:+debootstrap depmod mkfs.ext4}; do
+		command -v "$p" >/dev/null || skip "$p is still missing after installing$missing"
 	done
 }
 
@@ -158,7 +160,7 @@ prepare() {
 	[ "$(avail_mib "$CACHE_ROOT")" -ge 4096 ] ||
 		skip "not enough disk for the guest image: $(avail_mib "$CACHE_ROOT") MiB free in $CACHE_ROOT, 4096 needed"
 	[ "$(id -u)" = 0 ] || skip "building the guest image needs root (debootstrap)"
-	host_tools
+	host_tools build
 	w=$(mktemp -d "$CACHE_ROOT/.build.XXXXXX")
 	# shellcheck disable=SC2064 # expand now: the trap must remove this build's directory
 	trap "rm -rf '$w'" EXIT
@@ -275,6 +277,7 @@ main() {
 	esac
 	[ -x "$TOP/build/vzctl" ] || skip "no build/vzctl: run make first"
 	prepare
+	host_tools
 	boot "$cmd"
 }
 
