@@ -13,35 +13,7 @@
 #include "runtime/config.h"
 #include "runtime/util.h"
 
-/* stderr capture: cli_usage_error and the logger print there. */
-static int saved_stderr = -1;
-static FILE *capture_file;
-
-static void capture_begin(void)
-{
-	capture_file = tmpfile();
-	assert_non_null(capture_file);
-	fflush(stderr);
-	saved_stderr = dup(STDERR_FILENO);
-	assert_true(saved_stderr >= 0);
-	assert_true(dup2(fileno(capture_file), STDERR_FILENO) >= 0);
-}
-
-static char *capture_end(void)
-{
-	char *buf;
-	long len;
-
-	fflush(stderr);
-	assert_true(dup2(saved_stderr, STDERR_FILENO) >= 0);
-	close(saved_stderr);
-	len = lseek(fileno(capture_file), 0, SEEK_END);
-	buf = calloc(1, len + 1);
-	assert_non_null(buf);
-	assert_int_equal(pread(fileno(capture_file), buf, len, 0), len);
-	fclose(capture_file);
-	return buf;
-}
+#include "capture.h"
 
 /* The flags of vzctl set. */
 struct set_opts {
