@@ -27,6 +27,7 @@ cleanup() {
 	"$B/vzctl" --quiet stop $CT --fast >/dev/null 2>&1
 	"$B/vzctl" --quiet destroy $CT >/dev/null 2>&1
 	ip link del vzdemo0 >/dev/null 2>&1
+	rmdir /sys/fs/cgroup/*/vzdemo /sys/fs/cgroup/vzdemo 2>/dev/null # the VEs' parent cgroup
 	rm -rf "$D"
 }
 cleanup # an earlier, interrupted demo

@@ -42,6 +42,12 @@ clean() {
 	done
 	ip link del $BR >/dev/null 2>&1
 	ip link del $LBR >/dev/null 2>&1
+	# The parent cgroups of the VEs and the LXC containers (children first).
+	for g in $CG-lxc-pivot $CG-lxc $CG; do
+		find /sys/fs/cgroup -depth -mindepth 1 -maxdepth 3 -type d -path "*/$g/*" \
+			-exec rmdir {} + 2>/dev/null
+		rmdir /sys/fs/cgroup/*/$g /sys/fs/cgroup/$g 2>/dev/null
+	done
 	find "$D" -mindepth 1 -maxdepth 1 ! -name results -exec rm -rf {} +
 }
 
