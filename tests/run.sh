@@ -64,7 +64,15 @@ leak_snapshot() {
 		echo "$ns-namespaces $(find /proc/[0-9]*/ns/$ns -maxdepth 0 -printf '%l\n' 2>/dev/null |
 			sort -u | wc -l)"
 	done
-	echo "processes $(ps -e -o stat=,comm= | awk '$1 !~ /Z/ && $2 ~ /^(init|busybox|sleep|systemd)$/' | wc -l)"
+	# Live processes in other pid namespaces than the host's: what VEs left running.
+	local host_pidns p ns n=0
+	host_pidns=$(readlink /proc/self/ns/pid)
+	for p in /proc/[0-9]*; do
+		ns=$(readlink "$p/ns/pid" 2>/dev/null) # kernel threads and the gone have none
+		[ -n "$ns" ] && [ "$ns" != "$host_pidns" ] || continue
+		[ "$(awk '{print $3}' "$p/stat" 2>/dev/null)" = Z ] || n=$((n + 1))
+	done
+	echo "processes-in-ves $n"
 }
 
 run_integration() {
