@@ -15,18 +15,33 @@
 #include <sys/socket.h>
 #include <termios.h>
 
-int ct_pty_open_inside(int sock)
-{
-	char dummy = 'p';
-	struct iovec iov = {.iov_base = &dummy, .iov_len = 1};
+/* A one-byte message that carries one file descriptor (SCM_RIGHTS). */
+struct fd_msg {
+	char byte;
+	struct iovec iov;
 	union {
 		struct cmsghdr h;
 		char buf[CMSG_SPACE(sizeof(int))];
 	} u;
-	struct msghdr msg = {.msg_iov = &iov,
-			     .msg_iovlen = 1,
-			     .msg_control = u.buf,
-			     .msg_controllen = sizeof(u.buf)};
+	struct msghdr msg;
+};
+
+static struct msghdr *fd_msg_init(struct fd_msg *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->byte = 'p';
+	m->iov = (struct iovec){.iov_base = &m->byte, .iov_len = 1};
+	m->msg = (struct msghdr){.msg_iov = &m->iov,
+				 .msg_iovlen = 1,
+				 .msg_control = m->u.buf,
+				 .msg_controllen = sizeof(m->u.buf)};
+	return &m->msg;
+}
+
+int ct_pty_open_inside(int sock)
+{
+	struct fd_msg m;
+	struct msghdr *msg = fd_msg_init(&m);
 	int unlock = 0, master, slave;
 
 	master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -36,12 +51,11 @@ int ct_pty_open_inside(int sock)
 	slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY);
 	if (slave < 0)
 		return -1;
-	memset(u.buf, 0, sizeof(u.buf));
-	u.h.cmsg_level = SOL_SOCKET;
-	u.h.cmsg_type = SCM_RIGHTS;
-	u.h.cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(&u.h), &master, sizeof(int));
-	if (sendmsg(sock, &msg, 0) != 1)
+	m.u.h.cmsg_level = SOL_SOCKET;
+	m.u.h.cmsg_type = SCM_RIGHTS;
+	m.u.h.cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(&m.u.h), &master, sizeof(int));
+	if (sendmsg(sock, msg, 0) != 1)
 		return -1;
 	close(master);
 	if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0)
@@ -55,22 +69,14 @@ int ct_pty_open_inside(int sock)
 
 static int recv_fd(int sock)
 {
-	char dummy;
-	struct iovec iov = {.iov_base = &dummy, .iov_len = 1};
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} u;
-	struct msghdr msg = {.msg_iov = &iov,
-			     .msg_iovlen = 1,
-			     .msg_control = u.buf,
-			     .msg_controllen = sizeof(u.buf)};
+	struct fd_msg m;
+	struct msghdr *msg = fd_msg_init(&m);
 	struct cmsghdr *c;
 	int fd;
 
-	if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != 1)
+	if (recvmsg(sock, msg, MSG_CMSG_CLOEXEC) != 1)
 		return -EIO;
-	c = CMSG_FIRSTHDR(&msg);
+	c = CMSG_FIRSTHDR(msg);
 	if (!c || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(sizeof(int)))
 		return -EIO;
 	memcpy(&fd, CMSG_DATA(c), sizeof(int));
