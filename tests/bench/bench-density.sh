@@ -22,6 +22,7 @@
 set -u
 export LC_ALL=C
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+. "$TOP/tests/bench/lib.sh"
 B=${BUILD:-$TOP/build}
 VZCTL=$B/vzctl
 VZLIST=$B/vzlist
@@ -154,9 +155,7 @@ stale() {
 	local h f
 	[ -d "$D/etc" ] && echo "  $D/etc exists (VEs of an earlier run)"
 	[ -e "/sys/class/net/$BR" ] && echo "  bridge $BR"
-	for h in /sys/fs/cgroup /sys/fs/cgroup/*; do
-		for f in "$h"/$CG "$h"/$CG-*; do [ -d "$f" ] && echo "  cgroup $f"; done
-	done
+	bench_stale_cgroups "$CG"
 	command -v crun >/dev/null &&
 		crun list 2>/dev/null | awk 'NR > 1 && $1 ~ /^vzd-/ { print "  crun container " $1 }'
 	true
@@ -229,7 +228,7 @@ install_peers() {
 setup() {
 	local ver
 	mkdir -p "$VZ_CONFDIR/conf" "$D/crun/pid"
-	cat >"$VZ_CONFDIR/vz.conf" <<CONF
+	bench_vzconf "$D" "$CG" "VE_BRIDGE=\"$BR\""
 # vzkit density benchmark tree (tests/bench/bench-density.sh)
 VE_ROOT="$D/root/\$VEID"
 VE_PRIVATE="$D/private/\$VEID"

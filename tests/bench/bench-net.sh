@@ -13,6 +13,7 @@
 set -u
 export LC_ALL=C
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+. "$TOP/tests/bench/lib.sh"
 B=${BUILD:-$TOP/build}
 VZCTL=$B/vzctl
 D=${BENCH_DIR:-/var/tmp/vzkit-bench-net}
@@ -63,7 +64,7 @@ for t in iperf3 nsenter lxc-start nft; do command -v $t >/dev/null || die "missi
 mkdir -p "$RES" "$VZ_CONFDIR/conf"
 : >"$RES/log.txt"
 trap clean EXIT
-cat >"$VZ_CONFDIR/vz.conf" <<CONF
+bench_vzconf "$D" "$CG" "VE_BRIDGE=\"$BR\""
 VE_ROOT="$D/root/\$VEID"
 VE_PRIVATE="$D/private/\$VEID"
 TEMPLATE="$D/template"

@@ -17,6 +17,7 @@
 set -u
 export LC_ALL=C # EPOCHREALTIME with a '.' as decimal separator
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+. "$TOP/tests/bench/lib.sh"
 B=${BUILD:-$TOP/build}
 VZCTL=$B/vzctl
 VZLIST=$B/vzlist
@@ -228,9 +229,7 @@ stale() {
 	local h f
 	[ -d "$D/etc" ] && echo "  $D/etc exists (VEs of an earlier run)"
 	[ -e "$TR" ] && echo "  trace instance $TR"
-	for h in /sys/fs/cgroup /sys/fs/cgroup/*; do
-		for f in "$h"/$CG "$h"/$CG-*; do [ -d "$f" ] && echo "  cgroup $f"; done
-	done
+	bench_stale_cgroups "$CG"
 	command -v crun >/dev/null &&
 		crun list 2>/dev/null | awk 'NR > 1 && $1 ~ /^vzb-/ { print "  crun container " $1 }'
 	true
@@ -294,7 +293,7 @@ install_peers() {
 # ---- setup: a private vzkit tree; crun bundles and LXC configs on the template cache ----
 setup_vz() {
 	mkdir -p "$VZ_CONFDIR/conf"
-	cat >"$VZ_CONFDIR/vz.conf" <<CONF
+	bench_vzconf "$D" "$CG"
 # vzkit benchmark tree (tests/bench/bench-start.sh)
 VE_ROOT="$D/root/\$VEID"
 VE_PRIVATE="$D/private/\$VEID"
