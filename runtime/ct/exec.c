@@ -236,8 +236,10 @@ int ct_exec(const struct ve_config *c, const struct ve_exec_opts *o, int *ret_st
 		;
 	close_pipes(&p);
 	if (r < 0) {
-		/* The VE stopped under us (its cgroup or init vanished while we joined it)? */
-		if (ct_state_init_pid(c, &init) == 0 && init == 0)
+		/* The VE stopped under us (the init we were entering exited, its cgroup went)?
+		 * Asked of that init's pidfd: a restart may already have another init running. */
+		struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
+		if (poll(&pfd, 1, 0) > 0 || (ct_state_init_pid(c, &init) == 0 && init == 0))
 			return log_errno(-ESRCH, "Container is not running");
 		return log_errno(-ECHILD, "CT %s: unable to enter the VE", c->veid_str);
 	}
