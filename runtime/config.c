@@ -81,6 +81,8 @@ void ve_global_free(struct ve_global *g)
 		free(*strs[i]);
 	free(g->ve_layout);
 	free(g->neighbour_devs);
+	free(g->pool_image);
+	free(g->pool_dir);
 	free(g);
 }
 
@@ -106,6 +108,8 @@ static const struct global_key global_keys[] = {
     {"VE_CGROUP_PARENT", GOFF(cgroup_parent), "vz"},
     {"VE_LAYOUT", GOFF(ve_layout), ""},
     {"NEIGHBOUR_DEVS", GOFF(neighbour_devs), ""},
+    {"POOL_IMAGE", GOFF(pool_image), "/vz/pool.img"},
+    {"POOL_DIR", GOFF(pool_dir), "/vz/pool"},
 };
 
 static int global_fill(struct ve_global *g, const struct ve_conf_file *f, const char *path)
@@ -134,6 +138,13 @@ static int global_fill(struct ve_global *g, const struct ve_conf_file *f, const 
 			return log_errno(-EINVAL, "%s: STOP_TIMEOUT: invalid value '%s'", path, v);
 		g->stop_timeout = (unsigned)n;
 	}
+	if (f && (v = conf_file_get(f, "POOL_SIZE")) && *v &&
+	    ve_parse_size(v, 1024, &g->pool_size) < 0)
+		return log_errno(-EINVAL, "%s: POOL_SIZE: invalid value '%s'", path, v);
+	g->quotatime = 7 * 86400;
+	if (f && (v = conf_file_get(f, "QUOTATIME")) && *v &&
+	    (ve_parse_u64(v, &g->quotatime) < 0 || g->quotatime > UINT32_MAX))
+		return log_errno(-EINVAL, "%s: QUOTATIME: invalid value '%s'", path, v);
 	if (f && (v = conf_file_get(f, "LOG_LEVEL"))) {
 		if (ve_parse_u64(v, &n) < 0 || n > 10)
 			return log_errno(-EINVAL, "%s: LOG_LEVEL: invalid value '%s'", path, v);
@@ -211,6 +222,8 @@ static int config_alloc(const struct ve_global *g, unsigned veid, struct ve_conf
 	if (!c)
 		return -ENOMEM;
 	c->veid = veid;
+	c->fs.veid = veid;
+	c->fs.global = g;
 	snprintf(c->veid_str, sizeof(c->veid_str), "%u", veid);
 	conf_defaults(c, g);
 	c->path = g ? ve_conf_path(g, veid) : strdup("");
@@ -244,6 +257,8 @@ static int config_finish(struct ve_config *c)
 	c->sec.privileged = c->sec.uidmap.count == 0 || c->sec.gidmap.count == 0;
 	c->fs.uidmap = c->sec.uidmap;
 	c->fs.gidmap = c->sec.gidmap;
+	c->fs.veid = c->veid;
+	c->fs.global = g;
 	c->changed = 0;
 	return 0;
 }

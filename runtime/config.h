@@ -37,6 +37,10 @@ struct ve_global {
 	char *cgroup_parent;   /* VE_CGROUP_PARENT: parent cgroup of all VEs */
 	char *ve_layout;       /* VE_LAYOUT: storage layout of new VEs, "" = by probing */
 	char *neighbour_devs;  /* NEIGHBOUR_DEVS: uplinks for proxy ARP/NDP, "" = none */
+	char *pool_image;      /* POOL_IMAGE: the "pool" layout's XFS image file */
+	char *pool_dir;	       /* POOL_DIR: where that image is mounted */
+	uint64_t pool_size;    /* POOL_SIZE, bytes; 0 = no pool configured */
+	uint64_t quotatime;    /* QUOTATIME: grace period of soft disk limits, seconds */
 	bool logging;	       /* LOGGING */
 	bool bridge_create;    /* VE_BRIDGE_CREATE: make a missing bridge (default yes) */
 	int loglevel;	       /* LOG_LEVEL */
@@ -71,8 +75,11 @@ struct ve_fs {
 	char *layout;		    /* VE_LAYOUT: storage backend name */
 	struct ve_barlim diskspace; /* bytes */
 	struct ve_barlim diskinodes;
+	bool thick; /* DISK_PROVISIONING=thick: the disk is preallocated (image layout) */
 	struct ve_idmap uidmap; /* copies of the VE's id maps, for an idmapped template layer */
 	struct ve_idmap gidmap;
+	unsigned veid;			/* the project id on the quota layouts */
+	const struct ve_global *global; /* pool and QUOTATIME settings; may be NULL */
 };
 
 enum ve_dev_type { VE_DEV_CHAR = 'c', VE_DEV_BLOCK = 'b' };
