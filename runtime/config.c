@@ -112,10 +112,39 @@ static const struct global_key global_keys[] = {
     {"POOL_DIR", GOFF(pool_dir), "/vz/pool"},
 };
 
+/* The pool monitoring thresholds (fs/pool-status.c); a ratio is a decimal like 1.5. */
+static int pool_keys(struct ve_global *g, const struct ve_conf_file *f, const char *path)
+{
+	const char *v;
+	char *end;
+	uint64_t n;
+
+	g->pool_min_free = 32ULL << 20;
+	if (f && (v = conf_file_get(f, "POOL_MIN_FREE")) && *v &&
+	    ve_parse_size(v, 1024, &g->pool_min_free) < 0)
+		return log_errno(-EINVAL, "%s: POOL_MIN_FREE: invalid value '%s'", path, v);
+	if (f && (v = conf_file_get(f, "POOL_WARN_USED")) && *v) {
+		if (ve_parse_u64(v, &n) < 0 || n > 100)
+			return log_errno(-EINVAL, "%s: POOL_WARN_USED: invalid value '%s'", path,
+					 v);
+		g->pool_warn_used = (unsigned)n;
+	}
+	if (f && (v = conf_file_get(f, "POOL_WARN_OVERCOMMIT")) && *v) {
+		errno = 0;
+		g->pool_warn_overcommit = strtod(v, &end);
+		if (errno || *end || end == v || !(g->pool_warn_overcommit >= 0) ||
+		    g->pool_warn_overcommit > 1e6)
+			return log_errno(-EINVAL, "%s: POOL_WARN_OVERCOMMIT: invalid value '%s'",
+					 path, v);
+	}
+	return 0;
+}
+
 static int global_fill(struct ve_global *g, const struct ve_conf_file *f, const char *path)
 {
 	const char *v;
 	uint64_t n;
+	int r;
 
 	for (size_t i = 0; i < ARRAY_SIZE(global_keys); i++) {
 		const char *val = f ? conf_file_get(f, global_keys[i].key) : NULL;
@@ -141,6 +170,9 @@ static int global_fill(struct ve_global *g, const struct ve_conf_file *f, const 
 	if (f && (v = conf_file_get(f, "POOL_SIZE")) && *v &&
 	    ve_parse_size(v, 1024, &g->pool_size) < 0)
 		return log_errno(-EINVAL, "%s: POOL_SIZE: invalid value '%s'", path, v);
+	r = pool_keys(g, f, path);
+	if (r < 0)
+		return r;
 	g->quotatime = 7 * 86400;
 	if (f && (v = conf_file_get(f, "QUOTATIME")) && *v &&
 	    (ve_parse_u64(v, &g->quotatime) < 0 || g->quotatime > UINT32_MAX))

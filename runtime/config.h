@@ -45,6 +45,11 @@ struct ve_global {
 	bool bridge_create;    /* VE_BRIDGE_CREATE: make a missing bridge (default yes) */
 	int loglevel;	       /* LOG_LEVEL */
 	unsigned stop_timeout; /* STOP_TIMEOUT, seconds */
+
+	/* Pool monitoring (fs/pool-status.c). */
+	unsigned pool_warn_used;     /* POOL_WARN_USED: percent of the pool used, 0 = off */
+	double pool_warn_overcommit; /* POOL_WARN_OVERCOMMIT: sum of limits / size, 0 = off */
+	uint64_t pool_min_free;	     /* POOL_MIN_FREE, bytes: allocations refused below it */
 };
 
 /* Resource limits; VE_UNLIMITED where unset. */
