@@ -63,6 +63,7 @@ int cmd_snapshot_switch(struct cli *x, int argc, char **argv);
 int cmd_snapshot_delete(struct cli *x, int argc, char **argv);
 int cmd_snapshot_mount(struct cli *x, int argc, char **argv);
 int cmd_snapshot_umount(struct cli *x, int argc, char **argv);
+int cmd_compact(struct cli *x, int argc, char **argv);
 
 /* Parses "--opt value"/"--opt=value" style arguments with getopt_long; prints the error. */
 void cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

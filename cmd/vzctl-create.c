@@ -37,6 +37,7 @@ int cmd_create(struct cli *x, int argc, char **argv)
 	static const struct cli_errmap map[] = {{EEXIST, VZ_FS_PRVT_AREA_EXIST},
 						{ENOPKG, VZ_OSTEMPLATE_NOT_FOUND},
 						{EINVAL, VZ_INVALID_PARAMETER_VALUE},
+						{ENOSPC, VZ_FS_NO_DISK_SPACE},
 						{0, VZ_FS_NEW_VE_PRVT}};
 	struct ve_config *c = NULL;
 	int r;

@@ -30,6 +30,7 @@ const struct cli_command cli_commands[] = {
     {"snapshot-delete", cmd_snapshot_delete, "--id UUID"},
     {"snapshot-mount", cmd_snapshot_mount, "--id UUID --target DIR"},
     {"snapshot-umount", cmd_snapshot_umount, "--id UUID"},
+    {"compact", cmd_compact, ""},
     {NULL, NULL, NULL},
 };
 
@@ -44,6 +45,7 @@ static void usage(FILE *f)
 		"  --ram SIZE --swap SIZE --physpages B:L --swappages B:L --numproc B:L\n"
 		"  --cpuunits N --cpulimit PCT --cpus N --cpumask LIST --ioprio 0-7\n"
 		"  --iolimit SIZE --iopslimit N --diskspace S:H --diskinodes S:H\n"
+		"  --diskprovisioning thin|thick\n"
 		"  --hostname NAME --ipadd IP --ipdel IP|all --nameserver IP --searchdomain NAME\n"
 		"  --netif_add IFNAME[,MAC,HOST_IFNAME,HOST_MAC,BRIDGE] --netif_del IFNAME|all\n"
 		"  --userpasswd USER:PASS --name NAME --description TEXT --onboot yes|no\n"

@@ -18,6 +18,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 
 #define IMAGE_NAME	"vzkit-disk.img"
@@ -137,6 +138,47 @@ static int run_tool(char *const argv[], const char *what, int ok_max)
 	return 0;
 }
 
+/*
+ * Thick provisioning: allocates every block of img's first size bytes (mode 0, or
+ * FALLOC_FL_KEEP_SIZE for a disk about to grow). Unwritten extents: no data is written, so this
+ * takes milliseconds per GB. Refused up front with -ENOSPC when the host's filesystem has less
+ * room than is missing, so a failure does not first fill the host's disk.
+ */
+static int allocate(int fd, const char *img, uint64_t size, int mode)
+{
+	struct statvfs sv;
+	struct stat st;
+	uint64_t have, need, avail;
+
+	if (fstat(fd, &st) < 0 || fstatvfs(fd, &sv) < 0)
+		return log_errno(neg_errno(), "Unable to stat %s: %m", img);
+	have = (uint64_t)st.st_blocks * 512;
+	need = size > have ? size - have : 0;
+	/* f_bavail, not f_bfree: a thick disk must not eat the host root's reserve. */
+	avail = (uint64_t)sv.f_bavail * sv.f_frsize;
+	if (need > avail)
+		return log_errno(
+		    -ENOSPC,
+		    "Not enough space on the host for a thick disk of %llu MB: %llu MB "
+		    "missing, %llu MB free",
+		    (unsigned long long)(size >> 20), (unsigned long long)(need >> 20),
+		    (unsigned long long)(avail >> 20));
+	if (fallocate(fd, mode, 0, (off_t)size) < 0)
+		return log_errno(neg_errno(), "Unable to allocate %llu MB for %s: %m",
+				 (unsigned long long)(size >> 20), img);
+	return 0;
+}
+
+/* Thick provisioning of the whole file fd as it is sized now. */
+static int allocate_file(int fd, const char *img)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return log_errno(neg_errno(), "Unable to stat %s: %m", img);
+	return allocate(fd, img, (uint64_t)st.st_size, 0);
+}
+
 #define PREZEROED ",assume_storage_prezeroed=1"
 
 static int make_image(const char *img, const struct ve_fs *fs)
@@ -148,11 +190,15 @@ static int make_image(const char *img, const struct ve_fs *fs)
 	fd = open(img, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return log_errno(neg_errno(), "Unable to create %s: %m", img);
-	/* Thin provisioning: a sparse file, blocks are taken as the VE writes. */
-	r = ftruncate(fd, (off_t)size) < 0 ? neg_errno() : 0;
+	/* Thin provisioning: a sparse file, blocks are taken as the VE writes. Thick: all of
+	 * them now, before mkfs, so the host can never be overcommitted. */
+	r = ftruncate(fd, (off_t)size) < 0 ? log_errno(neg_errno(), "Unable to size %s: %m", img)
+					   : 0;
+	if (r == 0 && fs->thick)
+		r = allocate(fd, img, size, 0);
 	close(fd);
 	if (r < 0)
-		return log_errno(r, "Unable to size %s: %m", img);
+		return r;
 	/* A fresh sparse file reads as zeros: nothing to zero or discard, so creation stays a few
 	 * ms and the image stays sparse; -m 0 because the VE's root is the only user. The journal
 	 * stays: a host crash must not corrupt a VE's disk. */
@@ -482,14 +528,23 @@ static int image_resize(const struct ve_fs *fs)
 				 (unsigned long long)fs->diskspace.limit / 1024,
 				 (unsigned long long)st.st_size / 1024);
 	r = check_inodes(fs, &g, size / g.block_size);
-	if (r < 0 || size == (uint64_t)st.st_size)
+	if (r < 0)
 		return r;
+	/* Thick (also a thin disk turned thick): every block, the grown ones included, before
+	 * ext4 may use them; past the old end they stay outside the file until it grows. */
+	if (fs->thick && (r = allocate(img_fd, p.img, size, FALLOC_FL_KEEP_SIZE)) < 0)
+		return r;
+	if (size == (uint64_t)st.st_size)
+		return 0;
 	if (ve_is_mount_point(p.mnt) == 1)
 		r = grow_online(&p, img_fd, st.st_size, size);
 	else
 		r = grow_offline(&p, img_fd, st.st_size, size);
 	if (r == 0)
 		log_info("Disk %s grown to %llu KB", p.img, (unsigned long long)size / 1024);
+	/* A truncate to the old size frees the blocks allocated past it. */
+	else if (fs->thick && ftruncate(img_fd, st.st_size) < 0)
+		log_warn_errno(neg_errno(), "Unable to free %s's new blocks: %m, ignoring", p.img);
 	return r;
 }
 
@@ -563,7 +618,10 @@ static int image_snapshot_restore(const struct ve_fs *fs, const char *dir)
 		r = log_errno(neg_errno(), "Unable to open %s or %s: %m", src, next);
 	else if ((r = storage_copy_data(in, out)) < 0)
 		log_errno(r, "Unable to copy %s: %m", src);
-	else if (fsync(out) < 0 || rename(next, p.img) < 0)
+	/* A snapshot is kept sparse; a thick VE's disk is allocated again when it comes back. */
+	if (r == 0 && fs->thick)
+		r = allocate_file(out, next);
+	if (r == 0 && (fsync(out) < 0 || rename(next, p.img) < 0))
 		r = log_errno(neg_errno(), "Unable to put %s in place: %m", p.img);
 	if (r < 0)
 		unlink(next);
@@ -613,6 +671,115 @@ static void image_snapshot_close(const struct ve_fs *fs, const char *dir)
 		wait_loop_free(st.st_dev);
 }
 
+/* Makes the disk's allocation follow fs->thick; a thin disk keeps its blocks until compacted. */
+static int image_provision(const struct ve_fs *fs)
+{
+	_cleanup_free_ char *img = ve_strdup_printf("%s/" IMAGE_NAME, fs->private);
+	_cleanup_close_ int fd = -1;
+
+	if (!img)
+		return -ENOMEM;
+	if (!fs->thick)
+		return 0;
+	fd = open(img, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return log_errno(neg_errno(), "Unable to open %s: %m", img);
+	return allocate_file(fd, img);
+}
+
+/* The bytes img takes on the host's filesystem. */
+static int allocated(const char *img, uint64_t *ret)
+{
+	struct stat st;
+
+	if (stat(img, &st) < 0)
+		return log_errno(neg_errno(), "Unable to stat %s: %m", img);
+	*ret = (uint64_t)st.st_blocks * 512;
+	return 0;
+}
+
+/* FITRIM: ext4 discards its free blocks, and the loop device turns each discard into a hole
+ * punched in the image file (fallocate PUNCH_HOLE on the host). */
+static int trim(int dir_fd, const char *img)
+{
+	struct fstrim_range range = {.start = 0, .len = UINT64_MAX, .minlen = 0};
+
+	if (ioctl(dir_fd, FITRIM, &range) < 0)
+		return log_errno(neg_errno(), "Unable to trim the filesystem in %s: %m", img);
+	log_debug("%s: %llu bytes discarded", img, (unsigned long long)range.len);
+	return 0;
+}
+
+/*
+ * Trims a stopped VE's image through a detached mount (fsopen/fsmount): no path reaches it, no
+ * mount namespace sees it, and it goes with its autoclear loop device when the fds close, even
+ * if vzctl is killed half-way.
+ */
+static int trim_detached(const struct image_paths *p)
+{
+	_cleanup_close_ int img_fd = -1, loop_fd = -1, fs_fd = -1, mnt_fd = -1, dir_fd = -1;
+	struct stat st = {0};
+	char dev[64];
+	int r;
+
+	img_fd = open(p->img, O_RDWR | O_CLOEXEC);
+	if (img_fd < 0)
+		return log_errno(neg_errno(), "Unable to open %s: %m", p->img);
+	loop_fd = loop_attach(img_fd, p->img, false, dev, sizeof(dev));
+	if (loop_fd < 0)
+		return loop_fd;
+	fs_fd = fsopen("ext4", FSOPEN_CLOEXEC);
+	if (fs_fd < 0 || fsconfig(fs_fd, FSCONFIG_SET_STRING, "source", dev, 0) < 0 ||
+	    fsconfig(fs_fd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return log_errno(neg_errno(), "Unable to mount %s (%s): %m", p->img, dev);
+	/* nosuid, nodev, noexec: nothing on the VE's disk is used, only its free space. */
+	mnt_fd =
+	    fsmount(fs_fd, FSMOUNT_CLOEXEC,
+		    MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NOATIME);
+	if (mnt_fd < 0)
+		return log_errno(neg_errno(), "Unable to mount %s (%s): %m", p->img, dev);
+	dir_fd = openat(mnt_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir_fd < 0 || fstat(dir_fd, &st) < 0)
+		return log_errno(neg_errno(), "Unable to open the mounted %s: %m", p->img);
+	r = trim(dir_fd, p->img);
+	/* The mount, then the filesystem context, then the loop device: the image is free and
+	 * its size final when this returns. */
+	close(TAKE_FD(dir_fd));
+	close(TAKE_FD(mnt_fd));
+	close(TAKE_FD(fs_fd));
+	close(TAKE_FD(loop_fd));
+	wait_loop_free(st.st_dev);
+	return r;
+}
+
+static int image_compact(const struct ve_fs *fs, uint64_t *ret_before, uint64_t *ret_after)
+{
+	_cleanup_paths_ struct image_paths p = {0};
+	_cleanup_close_ int dir_fd = -1;
+	int r;
+
+	if (paths_get(fs, &p) < 0)
+		return -ENOMEM;
+	r = allocated(p.img, ret_before);
+	if (r < 0)
+		return r;
+	*ret_after = *ret_before;
+	if (fs->thick) {
+		log_info("The disk is thick-provisioned: its %llu MB stay allocated, nothing to "
+			 "compact",
+			 (unsigned long long)(*ret_before >> 20));
+		return 1;
+	}
+	if (ve_is_mount_point(p.mnt) == 1) {
+		dir_fd = open(p.mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		r = dir_fd < 0 ? log_errno(neg_errno(), "Unable to open %s: %m", p.mnt)
+			       : trim(dir_fd, p.img);
+	} else {
+		r = trim_detached(&p);
+	}
+	return r < 0 ? r : allocated(p.img, ret_after);
+}
+
 const struct ve_storage_ops ve_storage_image_ops = {
     .name = "image",
     .probe = image_probe,
@@ -626,4 +793,6 @@ const struct ve_storage_ops ve_storage_image_ops = {
     .snapshot_restore = image_snapshot_restore,
     .snapshot_open = image_snapshot_open,
     .snapshot_close = image_snapshot_close,
+    .provision = image_provision,
+    .compact = image_compact,
 };

@@ -11,6 +11,9 @@ extern const struct ve_storage_ops ve_storage_image_ops;
 /* The "image" backend's probe without logging: 0, or -EOPNOTSUPP with *why set (static). */
 int storage_image_check(const char **why);
 
+/* fs/compact.c: err (logged) when fs->thick and backend o cannot preallocate, else 0. */
+int storage_thick_check(const struct ve_fs *fs, const struct ve_storage_ops *o, int err);
+
 /* Mounts overlay(lower, upper, work) on root, creating root. */
 int storage_overlay_mount(const char *lowerdir, const char *upper, const char *work,
 			  const char *root);

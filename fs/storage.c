@@ -60,7 +60,9 @@ int ve_storage_create(const struct ve_fs *fs)
 
 	if (!o)
 		return -EINVAL;
-	r = o->probe(fs->private);
+	r = storage_thick_check(fs, o, -EINVAL);
+	if (r == 0)
+		r = o->probe(fs->private);
 	return r < 0 ? r : o->create(fs);
 }
 
@@ -109,7 +111,8 @@ int ve_storage_usage(const struct ve_fs *fs, struct ve_fs_usage *ret)
 int ve_storage_resize(const struct ve_fs *fs)
 {
 	const struct ve_storage_ops *o = ops_of(fs);
-	return o ? o->resize(fs) : -EINVAL;
+	int r = o ? storage_thick_check(fs, o, -ERANGE) : -EINVAL;
+	return r < 0 ? r : o->resize(fs);
 }
 
 int ve_storage_is_mounted(const struct ve_fs *fs)

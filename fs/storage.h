@@ -38,6 +38,14 @@ struct ve_storage_ops {
 	int (*snapshot_restore)(const struct ve_fs *fs, const char *dir);
 	int (*snapshot_open)(const struct ve_fs *fs, const char *dir, char **ret_upper);
 	void (*snapshot_close)(const struct ve_fs *fs, const char *dir);
+	/* Thick provisioning (fs->thick): allocates the whole disk so the host can never be
+	 * overcommitted; create and resize keep it so. NULL: the layout has no disk of its own
+	 * size to allocate, and thick is refused (ve_storage_create, ve_storage_resize). */
+	int (*provision)(const struct ve_fs *fs);
+	/* Gives blocks freed inside the VE back to the host; the bytes the VE's disk takes on the
+	 * host before and after. 1 (logged) when there is nothing to do (a thick disk). NULL:
+	 * freed space returns to the host by itself. */
+	int (*compact)(const struct ve_fs *fs, uint64_t *ret_before, uint64_t *ret_after);
 };
 
 /* The backend for a layout name; NULL or "" chooses by probing. NULL if unknown. */
@@ -65,6 +73,13 @@ int ve_storage_usage(const struct ve_fs *fs, struct ve_fs_usage *ret);
  * VE must be stopped first, -EOPNOTSUPP when the layout has no quota. All logged.
  */
 int ve_storage_resize(const struct ve_fs *fs);
+/*
+ * Returns freed space inside the VE's disk to the host (FITRIM on the image, mounted privately
+ * and briefly if the VE is not mounted). *ret_before and *ret_after: the bytes the disk takes
+ * on the host. 0 when compacted, 1 (logged) when there is nothing to compact: a thick disk, or
+ * a layout whose freed space returns to the host by itself. Negative errno, logged.
+ */
+int ve_storage_compact(const struct ve_fs *fs, uint64_t *ret_before, uint64_t *ret_after);
 /* 1 if VE_ROOT has the VE mounted, 0 if not. */
 int ve_storage_is_mounted(const struct ve_fs *fs);
 

@@ -75,6 +75,23 @@ static char *format_type(const struct ve_config *c)
 	return strdup(c->type == VE_TYPE_VM ? "vm" : "ct");
 }
 
+/* DISK_PROVISIONING: thin (the default) or thick; ploop's "expanded" and "plain" too. */
+static int parse_provisioning(struct ve_config *c, const char *v)
+{
+	if (!strcmp(v, "thin") || !strcmp(v, "expanded") || !*v)
+		c->fs.thick = false;
+	else if (!strcmp(v, "thick") || !strcmp(v, "plain"))
+		c->fs.thick = true;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static char *format_provisioning(const struct ve_config *c)
+{
+	return strdup(c->fs.thick ? "thick" : "thin");
+}
+
 static int parse_ioprio(struct ve_config *c, const char *v)
 {
 	uint64_t n;
@@ -479,6 +496,7 @@ const struct conf_key conf_keys[] = {
     {"VE_LAYOUT", CT_STR, OFF(fs.layout), 0, VE_CHANGED_FS, NULL, NULL},
     {"DISKSPACE", CT_BARLIM, OFF(fs.diskspace), 1024, VE_CHANGED_FS, NULL, NULL},
     {"DISKINODES", CT_BARLIM, OFF(fs.diskinodes), 1, VE_CHANGED_FS, NULL, NULL},
+    {"DISK_PROVISIONING", CT_CUSTOM, 0, 0, VE_CHANGED_FS, parse_provisioning, format_provisioning},
     {"PHYSPAGES", CT_BARLIM, OFF(res.physpages), VE_PAGE_SIZE, VE_CHANGED_RES, NULL, NULL},
     {"SWAPPAGES", CT_BARLIM, OFF(res.swappages), VE_PAGE_SIZE, VE_CHANGED_RES, NULL, NULL},
     {"NUMPROC", CT_BARLIM, OFF(res.numproc), 1, VE_CHANGED_RES, NULL, NULL},

@@ -369,6 +369,7 @@ static const struct option_desc options[] = {
     {"numproc", opt_key, "NUMPROC", 0},
     {"diskspace", opt_key, "DISKSPACE", 0},
     {"diskinodes", opt_key, "DISKINODES", 0},
+    {"diskprovisioning", opt_key, "DISK_PROVISIONING", 0},
     {"cpuunits", opt_uint_range, NULL, 0},
     {"cpulimit", opt_uint_range, NULL, 0},
     {"cpus", opt_uint_range, NULL, 0},
