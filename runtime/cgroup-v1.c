@@ -483,6 +483,43 @@ static int v1_delegate(unsigned veid, uid_t uid, gid_t gid)
 	return 0;
 }
 
+/* Whether the calling process has exactly one thread. */
+static bool self_single_threaded(void)
+{
+	struct dirent *de;
+	unsigned n = 0;
+	DIR *d = opendir("/proc/self/task");
+
+	if (!d)
+		return false;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n == 1;
+}
+
+/*
+ * Moves the calling, single-threaded process into the VE's cgroup in every hierarchy by writing
+ * "0" to "tasks". Writing a pid (libcgroup does) makes the kernel take cgroup_threadgroup_rwsem
+ * for writing, which waits for a full RCU grace period (4-40 ms) whenever no other migration
+ * happened within the last one; "0" in "tasks" moves only the current thread and skips that
+ * lock (cgroup_procs_write_start), ~20 us per hierarchy.
+ */
+static int attach_self(unsigned veid)
+{
+	char dir[PATH_MAX];
+	int r;
+
+	for (unsigned i = 0; i < vcg.n_hier; i++) {
+		r = vcg_write(vcg_path(dir, sizeof(dir), vcg.hier[i].mnt, veid, NULL), "tasks",
+			      "0");
+		if (r < 0)
+			return log_errno(r, "move %d into cgroup '%s': %m", getpid(), dir);
+	}
+	return 0;
+}
+
 static int v1_attach(unsigned veid, pid_t pid)
 {
 	_cleanup_(vcg_cgroup_freep) struct cgroup *cg = NULL;
@@ -491,6 +528,8 @@ static int v1_attach(unsigned veid, pid_t pid)
 	DIR *d;
 	int r = 0;
 
+	if (pid == getpid() && self_single_threaded())
+		return attach_self(veid);
 	cg = new_cg_all(vcg_rel(rel, sizeof(rel), veid));
 	if (!cg)
 		return -ENOMEM;

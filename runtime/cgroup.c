@@ -522,6 +522,21 @@ int ve_cgroup_attach(unsigned veid, pid_t pid)
 	return r < 0 ? r : ops->attach(veid, pid);
 }
 
+int ve_cgroup_clone_fd(unsigned veid)
+{
+	char dir[PATH_MAX];
+	int r = ensure_ready(), fd;
+
+	if (r < 0)
+		return r;
+	if (vcg.mode != VE_CGROUP_V2)
+		return -EOPNOTSUPP;
+	/* Not O_PATH: clone3 needs a real open file of the cgroup directory. */
+	fd = open(vcg_path(dir, sizeof(dir), VCG_ROOT, veid, NULL),
+		  O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return fd < 0 ? neg_errno() : fd;
+}
+
 int ve_cgroup_pids(unsigned veid, pid_t **ret, size_t *ret_n)
 {
 	pid_t *pids = NULL;

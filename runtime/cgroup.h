@@ -35,6 +35,12 @@ int ve_cgroup_create(unsigned veid, const struct ve_res *res, const struct ve_se
 int ve_cgroup_apply(unsigned veid, const struct ve_res *res, const struct ve_sec *sec);
 /* Moves pid (all its threads) into every hierarchy of the VE's cgroup. */
 int ve_cgroup_attach(unsigned veid, pid_t pid);
+/*
+ * A new file descriptor (O_RDONLY | O_DIRECTORY | O_CLOEXEC, caller closes) of the VE's cgroup for
+ * clone3(CLONE_INTO_CGROUP), which starts a child in the cgroup without a migration. cgroup v2
+ * only: -EOPNOTSUPP on v1 and hybrid hosts (use ve_cgroup_attach), -ENOENT without the cgroup.
+ */
+int ve_cgroup_clone_fd(unsigned veid);
 /* Whether the VE's cgroup exists (1), does not (0), or negative errno. */
 int ve_cgroup_exists(unsigned veid);
 /* Whether pid is in the VE's cgroup (1/0). */

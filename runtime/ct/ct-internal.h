@@ -23,6 +23,7 @@ struct ct_spawn {
 	int sync_wr;	   /* the runtime's end, closed in the child */
 	int err_wr;	   /* child reports a failure here; CLOEXEC, so EOF means init was exec'd */
 	pid_t helper;	   /* the helper that joins the cgroup and clones init */
+	bool in_cgroup;	   /* the helper was born in the VE's cgroup (clone3, cgroup v2) */
 	pid_t runtime_pid; /* vzctl, the helper's parent */
 	int clone_wr;	   /* tells the helper to clone init */
 	int pid_rd;	   /* the helper reports init's pid here */

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <sched.h>
+#include <linux/sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -186,9 +187,8 @@ static void helper(struct ct_spawn *s, int clone_rd, int pid_wr)
 	/* Dies with vzctl: an orphaned helper could join the cgroup after a cleanup emptied it. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != s->runtime_pid)
 		_exit(1);
-	/* On cgroup v1 the first migration waits for an RCU grace period: done here, it
-	 * overlaps with the runtime mounting the VE's root meanwhile. */
-	r = ve_cgroup_attach(s->c->veid, getpid());
+	/* Done here, the attach overlaps with the runtime mounting the VE's root meanwhile. */
+	r = s->in_cgroup ? 0 : ve_cgroup_attach(s->c->veid, getpid());
 	if (r < 0) {
 		report(s->err_wr, r, "join the VE's cgroup");
 		_exit(1);
@@ -223,6 +223,33 @@ static void helper(struct ct_spawn *s, int clone_rd, int pid_wr)
 	_exit(0);
 }
 
+/*
+ * fork(), but on cgroup v2 the child is born in the VE's cgroup (clone3 CLONE_INTO_CGROUP): no
+ * migration, so no wait for an RCU grace period, and the namespaces it creates are charged to
+ * the VE. Falls back to fork() (the helper then attaches itself) where clone3 cannot do it.
+ */
+static pid_t fork_helper(struct ct_spawn *s)
+{
+	struct clone_args a = {.flags = CLONE_INTO_CGROUP, .exit_signal = SIGCHLD};
+	int fd = ve_cgroup_clone_fd(s->c->veid);
+	pid_t pid;
+
+	s->in_cgroup = false;
+	if (fd >= 0) {
+		a.cgroup = (uint64_t)fd;
+		pid = (pid_t)syscall(SYS_clone3, &a, sizeof(a));
+		if (pid >= 0) {
+			close(fd);
+			s->in_cgroup = true;
+			return pid;
+		}
+		log_debug("CT %s: clone3 into the cgroup: %s, attaching instead", s->c->veid_str,
+			  strerror(errno));
+		close(fd);
+	}
+	return fork();
+}
+
 int ct_spawn_helper(struct ct_spawn *s)
 {
 	int cfd[2], pfd[2];
@@ -235,7 +262,7 @@ int ct_spawn_helper(struct ct_spawn *s)
 		return log_errno(neg_errno(), "pipe: %m");
 	}
 	s->runtime_pid = getpid();
-	s->helper = fork();
+	s->helper = fork_helper(s);
 	if (s->helper < 0) {
 		close(cfd[0]);
 		close(cfd[1]);

@@ -294,17 +294,6 @@ install_peers() {
 setup_vz() {
 	mkdir -p "$VZ_CONFDIR/conf"
 	bench_vzconf "$D" "$CG"
-# vzkit benchmark tree (tests/bench/bench-start.sh)
-VE_ROOT="$D/root/\$VEID"
-VE_PRIVATE="$D/private/\$VEID"
-TEMPLATE="$D/template"
-LOCKDIR="$D/lock"
-VE_RUNDIR="$D/run"
-LOGFILE="$D/vzctl.log"
-DIST_DIR="$TOP/templates"
-VE_CGROUP_PARENT="$CG"
-STOP_TIMEOUT="10"
-CONF
 	"$VZCTL" --quiet create $CT --ostemplate busybox >>"$RES/runs.log" 2>&1 ||
 		die "vzctl create $CT failed (see $RES/runs.log)"
 	local ver
