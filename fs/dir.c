@@ -126,23 +126,27 @@ static int dir_usage(const struct ve_fs *fs, struct ve_fs_usage *ret)
 	return upper ? storage_walk_usage(upper, ret) : -ENOMEM;
 }
 
+int storage_tree_snapshot_take(const char *upper, const char *dir)
+{
+	_cleanup_free_ char *dst = ve_strdup_printf("%s/upper", dir);
+
+	return dst ? storage_copy_tree(upper, dst) : -ENOMEM;
+}
+
 static int dir_snapshot_take(const struct ve_fs *fs, const char *dir)
 {
 	_cleanup_free_ char *upper = ve_strdup_printf("%s/upper", fs->private);
-	_cleanup_free_ char *dst = ve_strdup_printf("%s/upper", dir);
 
-	if (!upper || !dst)
-		return -ENOMEM;
-	return storage_copy_tree(upper, dst);
+	return upper ? storage_tree_snapshot_take(upper, dir) : -ENOMEM;
 }
 
-static int dir_snapshot_restore(const struct ve_fs *fs, const char *dir)
+int storage_tree_snapshot_restore(const char *base, const char *dir)
 {
 	_cleanup_free_ char *src = ve_strdup_printf("%s/upper", dir);
-	_cleanup_free_ char *upper = ve_strdup_printf("%s/upper", fs->private);
-	_cleanup_free_ char *next = ve_strdup_printf("%s/upper.new", fs->private);
-	_cleanup_free_ char *old = ve_strdup_printf("%s/upper.old", fs->private);
-	_cleanup_free_ char *work = ve_strdup_printf("%s/work", fs->private);
+	_cleanup_free_ char *upper = ve_strdup_printf("%s/upper", base);
+	_cleanup_free_ char *next = ve_strdup_printf("%s/upper.new", base);
+	_cleanup_free_ char *old = ve_strdup_printf("%s/upper.old", base);
+	_cleanup_free_ char *work = ve_strdup_printf("%s/work", base);
 	int r;
 
 	if (!src || !upper || !next || !old || !work)
@@ -170,13 +174,18 @@ static int dir_snapshot_restore(const struct ve_fs *fs, const char *dir)
 	return r < 0 ? log_errno(r, "Unable to create %s: %m", work) : 0;
 }
 
-static int dir_snapshot_open(const struct ve_fs *fs, const char *dir, char **ret_upper)
+static int dir_snapshot_restore(const struct ve_fs *fs, const char *dir)
+{
+	return storage_tree_snapshot_restore(fs->private, dir);
+}
+
+int storage_tree_snapshot_open(const struct ve_fs *fs, const char *dir, char **ret_upper)
 {
 	*ret_upper = ve_strdup_printf("%s/upper", dir);
 	return *ret_upper ? 0 : -ENOMEM;
 }
 
-static void dir_snapshot_close(const struct ve_fs *fs, const char *dir)
+void storage_tree_snapshot_close(const struct ve_fs *fs, const char *dir)
 {
 }
 
@@ -191,6 +200,6 @@ const struct ve_storage_ops ve_storage_dir_ops = {
     .usage = dir_usage,
     .snapshot_take = dir_snapshot_take,
     .snapshot_restore = dir_snapshot_restore,
-    .snapshot_open = dir_snapshot_open,
-    .snapshot_close = dir_snapshot_close,
+    .snapshot_open = storage_tree_snapshot_open,
+    .snapshot_close = storage_tree_snapshot_close,
 };

@@ -3,10 +3,13 @@
 
 #include "storage.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
 extern const struct ve_storage_ops ve_storage_dir_ops;
 extern const struct ve_storage_ops ve_storage_image_ops;
+extern const struct ve_storage_ops ve_storage_prjquota_ops;
+extern const struct ve_storage_ops ve_storage_pool_ops;
 
 /* The "image" backend's probe without logging: 0, or -EOPNOTSUPP with *why set (static). */
 int storage_image_check(const char **why);
@@ -45,5 +48,54 @@ int storage_idmap_bind(const struct ve_fs *fs, const char *lowerdir, const char 
 int storage_run(char *const argv[], char *err, size_t errlen);
 /* The absolute path of a program in the system directories, or NULL. Caller frees. */
 char *storage_find_program(const char *name);
+
+/* fs/dir.c: snapshots as copies of an upper tree, for the directory-based layouts. The
+ * snapshot is dir/upper; base holds the VE's upper/ and work/. */
+int storage_tree_snapshot_take(const char *upper, const char *dir);
+int storage_tree_snapshot_restore(const char *base, const char *dir);
+int storage_tree_snapshot_open(const struct ve_fs *fs, const char *dir, char **ret_upper);
+void storage_tree_snapshot_close(const struct ve_fs *fs, const char *dir);
+
+/* fs/loop.c: binds img (open as img_fd) to a free loop device with autoclear and direct I/O;
+ * returns the device's fd and its path in ret_dev. */
+int storage_loop_attach(int img_fd, const char *img, bool ro, char *ret_dev, size_t devlen);
+/* The loop device already backed by img_fd's file, if any: 0 or -ENOENT. */
+int storage_loop_find(int img_fd, char *ret_dev, size_t devlen);
+
+/* fs/pool.c: 0 if the pool layout is configured and its tools exist, else -EOPNOTSUPP with
+ * *why set; mounts the pool (making its image on first use) unless mounted. */
+int storage_pool_check(const struct ve_fs *fs, const char **why);
+int storage_pool_ensure(const struct ve_fs *fs);
+
+/* fs/quota.c: project quota through quotactl_fd on any fd of the filesystem. */
+struct storage_quota {
+	uint64_t bytes_used, inodes_used;
+	uint64_t bytes_soft, bytes_hard, inodes_soft, inodes_hard; /* 0 = none */
+};
+/* 0 if the filesystem holding path (or its nearest existing parent) enforces project
+ * quota; else -EOPNOTSUPP with *why set (static string). */
+int storage_quota_check(const char *path, const char **why);
+/* Gives the directory dfd the project id, inherited by everything created below it. */
+int storage_quota_tag(int dfd, uint32_t projid);
+int storage_quota_get(int fd, uint32_t projid, struct storage_quota *ret);
+/* Sets the project's limits from fs's DISKSPACE and DISKINODES (inodes plus extra_inodes). */
+int storage_quota_set(int fd, uint32_t projid, const struct ve_fs *fs, uint64_t extra_inodes);
+int storage_quota_clear(int fd, uint32_t projid);
+/* Sets the filesystem's grace period for soft project limits. */
+int storage_quota_set_grace(int fd, uint64_t seconds);
+
+/* fs/prjquota.c: the project directory VE_PRIVATE/fs (holding upper/ and work/) shared by
+ * the quota layouts; for "pool" it is a symlink into the pool. */
+/* Tags the existing, empty directory base with the VE's project and limits, makes upper/
+ * and work/ in it. */
+int storage_prj_setup(const struct ve_fs *fs, const char *base);
+/* Clears the VE's project limits on the filesystem of the directory fd. */
+void storage_prj_release(const struct ve_fs *fs, int fd);
+int storage_prj_mount(const struct ve_fs *fs, const char *lowerdir);
+int storage_prj_umount(const struct ve_fs *fs);
+int storage_prj_resize(const struct ve_fs *fs);
+int storage_prj_usage(const struct ve_fs *fs, struct ve_fs_usage *ret);
+int storage_prj_snapshot_take(const struct ve_fs *fs, const char *dir);
+int storage_prj_snapshot_restore(const struct ve_fs *fs, const char *dir);
 
 #endif

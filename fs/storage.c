@@ -11,6 +11,8 @@
 static const struct ve_storage_ops *const backends[] = {
     &ve_storage_dir_ops,
     &ve_storage_image_ops,
+    &ve_storage_prjquota_ops,
+    &ve_storage_pool_ops,
 };
 
 const struct ve_storage_ops *ve_storage_get(const char *layout)
@@ -28,19 +30,38 @@ const char *ve_storage_default_layout(const char *private_dir)
 	return ve_storage_dir_ops.name;
 }
 
+/* Whether the configured pool is, or can be, mounted: the kernel's answer is the probe. */
+static bool pool_mounts(const struct ve_fs *fs)
+{
+	int level = ve_log_get_level(), r;
+
+	ve_log_set_level(-1);
+	r = storage_pool_ensure(fs);
+	ve_log_set_level(level);
+	return r == 0;
+}
+
 const char *ve_storage_choose_layout(const struct ve_fs *fs)
 {
-	const char *why = NULL;
+	const char *why_prj = NULL, *why_pool = NULL, *why_img = NULL;
 
 	if (fs->layout && *fs->layout)
 		return fs->layout;
 	if (fs->diskspace.limit == VE_UNLIMITED && fs->diskinodes.limit == VE_UNLIMITED)
 		return ve_storage_default_layout(fs->private);
-	/* Project quota is probed first once its backend lands; the image works on any kernel
-	 * with loop devices. */
-	if (storage_image_check(&why) == 0)
+	/* Cheapest first: project quota where VE_PRIVATE lives, then the admin's XFS pool, then
+	 * an image per VE, which works on any kernel with loop devices. */
+	if (storage_quota_check(fs->private, &why_prj) == 0)
+		return ve_storage_prjquota_ops.name;
+	if (storage_pool_check(fs, &why_pool) == 0 && pool_mounts(fs))
+		return ve_storage_pool_ops.name;
+	if (!why_pool)
+		why_pool = "the pool cannot be mounted with prjquota (--layout pool says why)";
+	if (storage_image_check(&why_img) == 0)
 		return ve_storage_image_ops.name;
-	log_error("No storage layout here can enforce DISKSPACE/DISKINODES: image: %s", why);
+	log_error("No storage layout here can enforce DISKSPACE/DISKINODES: prjquota: %s; pool: "
+		  "%s; image: %s",
+		  why_prj, why_pool, why_img);
 	return NULL;
 }
 
