@@ -130,4 +130,35 @@ int ve_snapshot_umount(const struct ve_fs *fs, const char *id);
 /* Unmounts every mounted snapshot (destroy); errors logged, ignoring. */
 void ve_snapshot_umount_all(const struct ve_fs *fs);
 
+/*
+ * Pool monitoring (fs/pool-status.c). The pool is the filesystem of the directory holding the
+ * VEs' private areas (dirname of VE_PRIVATE); a VE is in it when its private area is on that
+ * filesystem. Sizes are bytes; "unlimited" limits are not summed but counted in n_unlimited.
+ */
+struct ve_pool_status {
+	char *path;			 /* the directory whose filesystem was measured */
+	uint64_t size, used, free;	 /* f_blocks, f_blocks - f_bfree, f_bavail (bytes) */
+	uint64_t inodes, inodes_used;	 /* f_files, f_files - f_ffree */
+	uint64_t inodes_free;		 /* f_favail */
+	unsigned n_ves;			 /* VEs in the pool */
+	unsigned n_unlimited;		 /* of them, without a DISKSPACE hard limit */
+	uint64_t diskspace_sum;		 /* their DISKSPACE hard limits */
+	uint64_t diskinodes_sum;	 /* their DISKINODES hard limits */
+	double used_percent;		 /* used / (used + free) * 100, as df's Use% */
+	double overcommit;		 /* diskspace_sum / size */
+	bool warn_used, warn_overcommit; /* POOL_WARN_USED, POOL_WARN_OVERCOMMIT reached */
+	bool full; /* free below POOL_MIN_FREE, or fewer than 1024 free inodes */
+};
+
+/* Measures the pool of vz.conf's VE_PRIVATE. Free with ve_pool_status_free. */
+int ve_pool_status(const struct ve_global *g, struct ve_pool_status *ret);
+void ve_pool_status_free(struct ve_pool_status *st);
+/*
+ * Before an allocation for c (create, a grown limit, a snapshot), on the pool of private_dir
+ * (NULL: c->fs.private), counting c with its new limits: 0 when fine; 1 when a threshold is
+ * reached (a one-line warning logged, the caller proceeds); -ENOSPC when the pool is full
+ * (logged; the caller allocates nothing). Other negative errno when it cannot be measured.
+ */
+int ve_pool_check(const struct ve_config *c, const char *private_dir);
+
 #endif

@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "runtime/util.h"
+#include "templates/template-internal.h"
 
 #define TEMPLATE_NAME_MAX 100
 #define RECIPE		  "mkcache"
@@ -36,7 +37,7 @@ bool ve_template_name_valid(const char *name)
 }
 
 /* Versions and script actions follow the same rule as names: one safe path component. */
-static bool component_valid(const char *s)
+bool template_component_valid(const char *s)
 {
 	size_t n;
 
@@ -54,7 +55,7 @@ static bool is_dir_at(int dfd, const char *path)
 	return fstatat(dfd, path, &st, 0) == 0 && S_ISDIR(st.st_mode);
 }
 
-static int check_global(const struct ve_global *g, bool need_dist)
+int template_check_global(const struct ve_global *g, bool need_dist)
 {
 	if (!g || !g->template_dir || (need_dist && !g->dist_dir)) {
 		log_error("TEMPLATE or DIST_DIR is not set");
@@ -111,7 +112,7 @@ int ve_template_dist_dir(const struct ve_global *g, const char *name, char **ret
 	char *p;
 	int r;
 
-	r = check_global(g, true);
+	r = template_check_global(g, true);
 	if (r < 0)
 		return r;
 	if (!ve_template_name_valid(name)) {
@@ -135,7 +136,7 @@ int ve_template_script(const struct ve_global *g, const char *name, const char *
 	struct stat st;
 	int r;
 
-	if (!component_valid(action)) {
+	if (!template_component_valid(action)) {
 		log_error("Invalid distribution script name '%s'", action ? action : "");
 		return -EINVAL;
 	}
@@ -159,10 +160,10 @@ int ve_template_root(const struct ve_global *g, const char *name, const char *ve
 	char *p;
 	int r;
 
-	r = check_global(g, false);
+	r = template_check_global(g, false);
 	if (r < 0)
 		return r;
-	if (!ve_template_name_valid(name) || !component_valid(version))
+	if (!ve_template_name_valid(name) || !template_component_valid(version))
 		return -EINVAL;
 	p = ve_strdup_printf("%s/cache/%s/%s/root", g->template_dir, name, version);
 	if (!p)
@@ -176,7 +177,7 @@ int ve_template_root(const struct ve_global *g, const char *name, const char *ve
 }
 
 /* Finished versions of one template (directories with a root, not .build-*), unsorted. */
-static int list_versions(const char *name_dir, char ***ret)
+int template_list_versions(const char *name_dir, char ***ret)
 {
 	_cleanup_strv_ char **v = calloc(1, sizeof(char *));
 	DIR *d;
@@ -195,7 +196,7 @@ static int list_versions(const char *name_dir, char ***ret)
 	while ((de = readdir(d))) {
 		_cleanup_free_ char *root = NULL;
 
-		if (!component_valid(de->d_name))
+		if (!template_component_valid(de->d_name))
 			continue;
 		root = ve_strdup_printf("%s/root", de->d_name);
 		if (!root) {
@@ -215,25 +216,25 @@ static int list_versions(const char *name_dir, char ***ret)
 	return 0;
 }
 
-static int cmp_str(const void *a, const void *b)
+int template_cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 /* The newest finished version (versions sort lexically), or -ENOENT. */
-static int newest_version(const char *name_dir, char **ret)
+int template_newest_version(const char *name_dir, char **ret)
 {
 	_cleanup_strv_ char **v = NULL;
 	size_t n;
 	int r;
 
-	r = list_versions(name_dir, &v);
+	r = template_list_versions(name_dir, &v);
 	if (r < 0)
 		return r;
 	n = ve_strv_len(v);
 	if (n == 0)
 		return -ENOENT;
-	qsort(v, n, sizeof(char *), cmp_str);
+	qsort(v, n, sizeof(char *), template_cmp_str);
 	*ret = strdup(v[n - 1]);
 	return *ret ? 0 : -ENOMEM;
 }
@@ -248,7 +249,7 @@ int ve_template_list(const struct ve_global *g, char ***ret)
 
 	if (!out)
 		return -ENOMEM;
-	r = check_global(g, false);
+	r = template_check_global(g, false);
 	if (r < 0)
 		return r;
 	cache = ve_strdup_printf("%s/cache", g->template_dir);
@@ -264,7 +265,7 @@ int ve_template_list(const struct ve_global *g, char ***ret)
 		if (!ve_template_name_valid(de->d_name) || !is_dir_at(dirfd(d), de->d_name))
 			continue;
 		name_dir = ve_strdup_printf("%s/%s", cache, de->d_name);
-		r = name_dir ? list_versions(name_dir, &v) : -ENOMEM;
+		r = name_dir ? template_list_versions(name_dir, &v) : -ENOMEM;
 		for (char **p = v; r >= 0 && p && *p; p++) {
 			_cleanup_free_ char *s = ve_strdup_printf("%s/%s", de->d_name, *p);
 
@@ -277,7 +278,7 @@ int ve_template_list(const struct ve_global *g, char ***ret)
 		closedir(d);
 	if (r < 0)
 		return r;
-	qsort(out, ve_strv_len(out), sizeof(char *), cmp_str);
+	qsort(out, ve_strv_len(out), sizeof(char *), template_cmp_str);
 	*ret = TAKE_PTR(out);
 	return 0;
 }
@@ -307,8 +308,7 @@ static void remove_stale_builds(const char *name_dir)
 	closedir(d);
 }
 
-/* Takes TEMPLATE/cache/<name>.lock, waiting (and saying so) while another build holds it. */
-static int lock_template(const char *cache, const char *name)
+int template_lock(const char *cache, const char *name, int op)
 {
 	_cleanup_free_ char *path = ve_strdup_printf("%s/%s.lock", cache, name);
 	_cleanup_close_ int fd = -1;
@@ -318,12 +318,15 @@ static int lock_template(const char *cache, const char *name)
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return log_errno(neg_errno(), "Cannot open lock '%s': %m", path);
-	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+	if (flock(fd, op | LOCK_NB) == 0)
 		return TAKE_FD(fd);
 	if (errno != EWOULDBLOCK)
 		return log_errno(neg_errno(), "Cannot lock '%s': %m", path);
-	log_info("Waiting for another build of OS template '%s'", name);
-	while (flock(fd, LOCK_EX) < 0) {
+	if (op == LOCK_EX)
+		log_info("Waiting for another command using OS template '%s'", name);
+	else
+		log_info("Waiting for a build or removal of OS template '%s'", name);
+	while (flock(fd, op) < 0) {
 		if (errno != EINTR)
 			return log_errno(neg_errno(), "Cannot lock '%s': %m", path);
 	}
@@ -478,7 +481,7 @@ static int publish(const char *name_dir, const char *build, char **ret_version)
 }
 
 /* Builds a new version of name with recipe; called with the template lock held. */
-static int build_cache(const struct ve_global *g, const char *name_dir, const char *name,
+int template_build(const struct ve_global *g, const char *name_dir, const char *name,
 		       const char *recipe, char **ret_version)
 {
 	_cleanup_free_ char *build = ve_strdup_printf("%s/" BUILD_PREFIX "XXXXXX", name_dir);
@@ -488,6 +491,10 @@ static int build_cache(const struct ve_global *g, const char *name_dir, const ch
 
 	if (!build)
 		return -ENOMEM;
+	/* A removal of the last version may have taken the directory while we waited. */
+	r = ve_mkdir_p(name_dir, 0755);
+	if (r < 0)
+		return log_errno(r, "Cannot create '%s': %m", name_dir);
 	remove_stale_builds(name_dir);
 	if (!mkdtemp(build))
 		return log_errno(neg_errno(), "Cannot create build dir in '%s': %m", name_dir);
@@ -517,27 +524,12 @@ fail:
 	return r;
 }
 
-int ve_template_ensure(const struct ve_global *g, const char *name, char **ret_version)
+int template_recipe(const struct ve_global *g, const char *name, char **ret)
 {
-	_cleanup_free_ char *cache = NULL, *name_dir = NULL, *dist = NULL, *recipe = NULL;
-	_cleanup_close_ int lock = -1;
+	_cleanup_free_ char *dist = NULL;
+	char *recipe;
 	int r;
 
-	if (!ve_template_name_valid(name)) {
-		log_error("Invalid OS template name '%s'", name ? name : "");
-		return -EINVAL;
-	}
-	r = check_global(g, true);
-	if (r < 0)
-		return r;
-	cache = ve_strdup_printf("%s/cache", g->template_dir);
-	name_dir = ve_strdup_printf("%s/cache/%s", g->template_dir, name);
-	if (!cache || !name_dir)
-		return -ENOMEM;
-	/* Fast path without the lock: published versions never change. */
-	r = newest_version(name_dir, ret_version);
-	if (r != -ENOENT)
-		return r;
 	r = ve_template_dist_dir(g, name, &dist);
 	if (r < 0)
 		return r;
@@ -546,17 +538,145 @@ int ve_template_ensure(const struct ve_global *g, const char *name, char **ret_v
 		return -ENOMEM;
 	if (access(recipe, X_OK) < 0) {
 		log_error("OS template '%s' not found (no executable recipe %s)", name, recipe);
+		free(recipe);
 		return -ENOENT;
 	}
+	*ret = recipe;
+	return 0;
+}
+
+/* The version pinned by this process (ve_template_pin), which ensure then returns. */
+static struct {
+	int fd;
+	char *name;
+	char *version;
+} pinned = {.fd = -1};
+
+int ve_template_ensure(const struct ve_global *g, const char *name, char **ret_version)
+{
+	_cleanup_free_ char *cache = NULL, *name_dir = NULL, *recipe = NULL;
+	_cleanup_close_ int lock = -1;
+	int r;
+
+	if (!ve_template_name_valid(name)) {
+		log_error("Invalid OS template name '%s'", name ? name : "");
+		return -EINVAL;
+	}
+	if (pinned.fd >= 0 && !strcmp(pinned.name, name)) {
+		*ret_version = strdup(pinned.version);
+		return *ret_version ? 0 : -ENOMEM;
+	}
+	r = template_check_global(g, true);
+	if (r < 0)
+		return r;
+	cache = ve_strdup_printf("%s/cache", g->template_dir);
+	name_dir = ve_strdup_printf("%s/cache/%s", g->template_dir, name);
+	if (!cache || !name_dir)
+		return -ENOMEM;
+	/* Fast path without the lock: published versions never change. */
+	r = template_newest_version(name_dir, ret_version);
+	if (r != -ENOENT)
+		return r;
+	r = template_recipe(g, name, &recipe);
+	if (r < 0)
+		return r;
 	r = ve_mkdir_p(name_dir, 0755);
 	if (r < 0)
 		return log_errno(r, "Cannot create '%s': %m", name_dir);
-	lock = lock_template(cache, name);
+	lock = template_lock(cache, name, LOCK_EX);
 	if (lock < 0)
 		return lock;
 	/* Someone else may have finished the build while we waited for the lock. */
-	r = newest_version(name_dir, ret_version);
+	r = template_newest_version(name_dir, ret_version);
 	if (r != -ENOENT)
 		return r;
-	return build_cache(g, name_dir, name, recipe, ret_version);
+	return template_build(g, name_dir, name, recipe, ret_version);
+}
+
+/* Takes the shared lock and checks version (NULL: the newest) is there; -ENOENT if not. */
+static int pin_try(const char *cache, const char *name, const char *version, char **ret_version)
+{
+	_cleanup_free_ char *name_dir = ve_strdup_printf("%s/%s", cache, name);
+	_cleanup_free_ char *root = NULL;
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	if (!name_dir)
+		return -ENOMEM;
+	fd = template_lock(cache, name, LOCK_SH);
+	if (fd < 0)
+		return fd;
+	if (!version)
+		r = template_newest_version(name_dir, ret_version);
+	else {
+		root = ve_strdup_printf("%s/%s/root", name_dir, version);
+		if (!root)
+			return -ENOMEM;
+		r = is_dir_at(AT_FDCWD, root) ? 0 : -ENOENT;
+		if (r == 0 && !(*ret_version = strdup(version)))
+			r = -ENOMEM;
+	}
+	return r < 0 ? r : TAKE_FD(fd);
+}
+
+int ve_template_pin(const struct ve_global *g, const char *name, const char *version,
+		   char **ret_version)
+{
+	_cleanup_free_ char *cache = NULL, *v = NULL, *pname = NULL;
+	int fd, r;
+
+	if (!ve_template_name_valid(name) || (version && !template_component_valid(version))) {
+		log_error("Invalid OS template '%s%s%s'", name ? name : "", version ? "/" : "",
+			  version ? version : "");
+		return -EINVAL;
+	}
+	if (pinned.fd >= 0)
+		return log_errno(-EBUSY, "OS template '%s' is already pinned", pinned.name);
+	r = template_check_global(g, false);
+	if (r < 0)
+		return r;
+	cache = ve_strdup_printf("%s/cache", g->template_dir);
+	pname = strdup(name);
+	if (!cache || !pname)
+		return -ENOMEM;
+	r = ve_mkdir_p(cache, 0755);
+	if (r < 0)
+		return log_errno(r, "Cannot create '%s': %m", cache);
+	/* A removal may take the version we built between the build and the shared lock. */
+	for (unsigned tries = 0;; tries++) {
+		fd = pin_try(cache, name, version, &v);
+		if (fd != -ENOENT || tries == 3)
+			break;
+		if (version)
+			return log_errno(-ENOENT, "OS template %s version %s not found", name,
+					 version);
+		r = ve_template_ensure(g, name, &v);
+		if (r < 0)
+			return r;
+		free(TAKE_PTR(v));
+	}
+	if (fd < 0)
+		return fd == -ENOENT ? log_errno(fd, "OS template %s not found", name) : fd;
+	*ret_version = strdup(v);
+	if (!*ret_version) {
+		close(fd);
+		return -ENOMEM;
+	}
+	pinned.fd = fd;
+	pinned.name = TAKE_PTR(pname);
+	pinned.version = TAKE_PTR(v);
+	return fd;
+}
+
+void ve_template_unpin(int fd)
+{
+	if (fd < 0)
+		return;
+	if (fd == pinned.fd) {
+		free(pinned.name);
+		free(pinned.version);
+		pinned.name = pinned.version = NULL;
+		pinned.fd = -1;
+	}
+	close(fd);
 }
