@@ -63,6 +63,11 @@ int cmd_snapshot_switch(struct cli *x, int argc, char **argv);
 int cmd_snapshot_delete(struct cli *x, int argc, char **argv);
 int cmd_snapshot_mount(struct cli *x, int argc, char **argv);
 int cmd_snapshot_umount(struct cli *x, int argc, char **argv);
+/* Host commands (no CTID; x->g only): templates and the storage pool. */
+int cmd_template_list(struct cli *x, int argc, char **argv);
+int cmd_template_update(struct cli *x, int argc, char **argv);
+int cmd_template_remove(struct cli *x, int argc, char **argv);
+int cmd_pool_status(struct cli *x, int argc, char **argv);
 int cmd_compact(struct cli *x, int argc, char **argv);
 
 /* Parses "--opt value"/"--opt=value" style arguments with getopt_long; prints the error. */

@@ -43,6 +43,8 @@ enum vz_exit {
 	VZ_SWITCH_SNAPSHOT = 159,
 	VZ_MOUNT_SNAPSHOT = 160,
 	VZ_UMOUNT_SNAPSHOT = 161,
+	VZ_TEMPLATE_IN_USE = 170, /* vzkit: template-remove of a version that VEs use */
+	VZ_POOL_WARNING = 171,	  /* vzkit: pool-status reached a vz.conf POOL_WARN_* threshold */
 };
 
 #endif

@@ -1,10 +1,24 @@
 /* vzctl set: change a VE's parameters, live when it runs, and with --save in its config. */
 #include "cmd/opts.h"
+#include "fs/storage.h"
 #include "net/net.h"
 #include "runtime/util.h"
 #include "runtime/ve.h"
 
 #include <string.h>
+
+/* A disk that grows takes from the pool: refused when it is full, warned near a threshold. */
+static int check_pool(struct cli *x, const struct ve_fs *old)
+{
+	const struct ve_fs *fs = &x->c->fs;
+
+	if (fs->diskspace.limit <= old->diskspace.limit &&
+	    fs->diskspace.barrier <= old->diskspace.barrier &&
+	    fs->diskinodes.limit <= old->diskinodes.limit &&
+	    fs->diskinodes.barrier <= old->diskinodes.barrier && (!fs->thick || old->thick))
+		return 0;
+	return ve_pool_check(x->c, NULL) == -ENOSPC ? VZ_FS_NO_DISK_SPACE : 0;
+}
 
 int cmd_set(struct cli *x, int argc, char **argv)
 {
@@ -30,6 +44,7 @@ int cmd_set(struct cli *x, int argc, char **argv)
 		fprintf(stderr, "Container %u does not exist\n", x->veid);
 		return VZ_NOVECONFIG;
 	}
+	struct ve_fs old = x->c->fs; /* the limits only: its strings may be replaced */
 	r = cli_parse("set", argc, argv, flags, x->c, &rest);
 	if (r)
 		return r;
@@ -46,6 +61,8 @@ int cmd_set(struct cli *x, int argc, char **argv)
 		return VZ_INVALID_PARAMETER_SYNTAX;
 	}
 	r = cli_check_unique(x, x->c);
+	if (r == 0)
+		r = check_pool(x, &old);
 	if (r)
 		return r;
 	/* Network input that only the host can judge is refused before anything changes. */

@@ -69,6 +69,9 @@ int cmd_snapshot(struct cli *x, int argc, char **argv)
 		r = parse_id("snapshot", id, false, uuid);
 	if (r)
 		return r;
+	/* A snapshot copies the VE's disk: refused on a full pool, warned near a threshold. */
+	if (ve_pool_check(x->c, NULL) == -ENOSPC)
+		return VZ_FS_NO_DISK_SPACE;
 	if (ve_get_status(x->c, &st) < 0)
 		return VZ_SYSTEM_ERROR;
 	/* Frozen only for the copy: the disk is then still and its files consistent. */

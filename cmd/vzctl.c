@@ -34,12 +34,34 @@ const struct cli_command cli_commands[] = {
     {NULL, NULL, NULL},
 };
 
+/* Commands about the host, not one VE: they take no CTID. */
+static const struct cli_command host_commands[] = {
+    {"template-list", cmd_template_list, "[-j] [NAME]"},
+    {"template-update", cmd_template_update, "NAME"},
+    {"template-remove", cmd_template_remove, "NAME[/VERSION] [--version VERSION]"},
+    {"pool-status", cmd_pool_status, "[-j]"},
+    {NULL, NULL, NULL},
+};
+
+static const struct cli_command *find_command(const char *name)
+{
+	for (const struct cli_command *c = cli_commands; c->name; c++)
+		if (!strcmp(c->name, name))
+			return c;
+	for (const struct cli_command *c = host_commands; c->name; c++)
+		if (!strcmp(c->name, name))
+			return c;
+	return NULL;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: vzctl [--quiet | --verbose] [--wait-lock] COMMAND CTID [OPTIONS]\n"
 		   "       vzctl --help | --version\n\nCommands:\n");
 	for (const struct cli_command *c = cli_commands; c->name; c++)
 		fprintf(f, "  vzctl %s CTID %s\n", c->name, c->usage);
+	for (const struct cli_command *c = host_commands; c->name; c++)
+		fprintf(f, "  vzctl %s %s\n", c->name, c->usage);
 	fprintf(f,
 		"\nSet options:\n"
 		"  --ram SIZE --swap SIZE --physpages B:L --swappages B:L --numproc B:L\n"
@@ -56,6 +78,7 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	struct cli x = {.lock_fd = -1};
+	const struct cli_command *c;
 	int i = 1, r;
 
 	/* A pipe whose reader died (a helper, a VE's init, the user's pager) is an error to
@@ -85,9 +108,8 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return VZ_INVALID_PARAMETER_SYNTAX;
 	}
-	for (const struct cli_command *c = cli_commands; c->name; c++) {
-		if (strcmp(c->name, argv[i]))
-			continue;
+	c = find_command(argv[i]);
+	if (c) {
 		if (!ve_is_root()) {
 			fprintf(stderr, "vzctl: this command must be run as root\n");
 			return VZ_NO_ACCES;
