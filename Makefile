@@ -115,7 +115,10 @@ bench-net: deps all
 bench-density: deps all
 	@tests/bench/bench-density.sh
 
-bench: bench-start bench-net bench-density
+bench-storage: deps all
+	@tests/bench/bench-storage.sh
+
+bench: bench-start bench-net bench-density bench-storage
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(DATADIR)/templates $(DESTDIR)$(MANDIR)/man8 \
@@ -136,4 +139,4 @@ format-check:
 clean:
 	rm -rf $(B)
 
-.PHONY: FORCE fuzz all deps tests check check-unit check-kernel demo bench bench-start bench-net bench-density install format-check clean
+.PHONY: FORCE fuzz all deps tests check check-unit check-kernel demo bench bench-start bench-net bench-density bench-storage install format-check clean

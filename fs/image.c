@@ -206,8 +206,12 @@ static int make_image(const char *img, const struct ve_fs *fs)
 		 PREZEROED);
 	snprintf(nbuf, sizeof(nbuf), "%llu",
 		 (unsigned long long)fs->diskinodes.limit + IMAGE_EXTRA_INODES);
-	char *argv[16] = {"mkfs.ext4", "-q", "-F", "-b", "4096", "-m", "0", "-E", ebuf};
-	size_t n = 9;
+	/* No resize_inode: its reserved descriptor blocks cost about 0.5 MB of host disk per GB of
+	 * image (1.2 MB at 2 GB, 160 KB without); grows still work, offline by resize2fs moving
+	 * blocks and online through meta_bg. */
+	char *argv[16] = {"mkfs.ext4",	   "-q", "-F", "-b", "4096", "-m", "0", "-O",
+			  "^resize_inode", "-E", ebuf};
+	size_t n = 11;
 	if (fs->diskinodes.limit != VE_UNLIMITED) {
 		argv[n++] = "-N";
 		argv[n++] = nbuf;
