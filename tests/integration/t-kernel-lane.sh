@@ -1,10 +1,10 @@
 #!/bin/bash
-# The core of the kernel lane (docs/kernel-lane.md): t-lifecycle and t-limits in a QEMU guest
-# on Debian's stock kernel with cgroup v2 only. Their PASS/FAIL lines come back with a "v2: "
-# prefix; a lane that cannot run here (no QEMU, no archive, no disk) is one SKIP line.
+# The core of the kernel lane (docs/kernel-lane.md): t-lifecycle, t-limits (cgroup v2) and
+# t-quota (the prjquota and pool layouts) in a QEMU guest on Debian's stock kernel with cgroup
+# v2 only. Their PASS/FAIL lines come back with a "v2: " prefix; a lane that cannot run here (no QEMU, no archive, no disk) is one SKIP line.
 . "$(dirname "$0")/../lib.sh"
 need_root
-LANE_TESTS=${VZKIT_LANE_TESTS:-t-lifecycle t-limits}
+LANE_TESTS=${VZKIT_LANE_TESTS:-t-lifecycle t-limits t-quota}
 
 # In the guest: the tests themselves, not tests/run.sh, so that every check line comes back.
 # The reaper and the shared template are what tests/run.sh would give them.
