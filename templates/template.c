@@ -482,7 +482,7 @@ static int publish(const char *name_dir, const char *build, char **ret_version)
 
 /* Builds a new version of name with recipe; called with the template lock held. */
 int template_build(const struct ve_global *g, const char *name_dir, const char *name,
-		       const char *recipe, char **ret_version)
+		   const char *recipe, char **ret_version)
 {
 	_cleanup_free_ char *build = ve_strdup_printf("%s/" BUILD_PREFIX "XXXXXX", name_dir);
 	_cleanup_free_ char *root = NULL;
@@ -620,7 +620,7 @@ static int pin_try(const char *cache, const char *name, const char *version, cha
 }
 
 int ve_template_pin(const struct ve_global *g, const char *name, const char *version,
-		   char **ret_version)
+		    char **ret_version)
 {
 	_cleanup_free_ char *cache = NULL, *v = NULL, *pname = NULL;
 	int fd, r;
