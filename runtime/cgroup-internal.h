@@ -102,6 +102,12 @@ int vcg_walk(const char *dir, bool post, int (*fn)(const char *dir, void *data),
 int vcg_rmdir_tree(const char *dir);
 /* Kills every pid in the list with SIGKILL; ESRCH is ignored. */
 void vcg_kill_pids(const pid_t *pids, size_t n);
+/* Waits up to timeout_ms until the listed processes (at most the first 64) have exited, woken
+ * by their pidfds instead of polling the cgroup. Returns 0, or -ETIMEDOUT. */
+int vcg_wait_pids_exit(const pid_t *pids, size_t n, unsigned timeout_ms);
+/* Waits up to timeout_ms until dir/cgroup.events (v2) says "key want"; woken by the kernel's
+ * notification of the file (POLLPRI), not by polling. 0 also when the cgroup is gone. */
+int vcg_wait_event(const char *dir, const char *key, uint64_t want, unsigned timeout_ms);
 
 /* Fork-safe (no heap) helpers for ve_cgroup_mount_in_ve. */
 /* Opens root/rel as an O_PATH directory without following any symlink, creating missing

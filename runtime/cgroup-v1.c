@@ -628,10 +628,14 @@ static int v1_kill_all(unsigned veid, unsigned timeout_ms)
 			return log_errno(r, "list processes of VE %u: %m", veid);
 		if (n == 0)
 			return 0;
-		if (ve_now_usec() >= deadline)
+		uint64_t now = ve_now_usec();
+		if (now >= deadline)
 			return log_errno(-ETIMEDOUT, "%zu processes of VE %u survive SIGKILL: %m",
 					 n, veid);
-		usleep(2000);
+		/* Then list again: something may have forked before the freeze took hold, and a
+		 * pid reused meanwhile must not hold us for long. */
+		unsigned left = (unsigned)((deadline - now) / 1000) + 1;
+		(void)vcg_wait_pids_exit(pids, n, left < 100 ? left : 100);
 	}
 }
 

@@ -299,24 +299,6 @@ static int v2_pids(unsigned veid, pid_t **ret, size_t *ret_n)
 	return vcg_collect_procs(VCG_ROOT, vcg.v2_ctrl[0], veid, ret, ret_n);
 }
 
-/* Polls cgroup.events until key has value; -ETIMEDOUT. */
-static int wait_event(const char *dir, const char *key, uint64_t want, unsigned timeout_ms)
-{
-	uint64_t deadline = ve_now_usec() + (uint64_t)timeout_ms * 1000, v;
-	int r;
-
-	for (;;) {
-		r = vcg_read_key(dir, "cgroup.events", key, &v);
-		if (r == -ENOENT && ve_streq(key, "populated"))
-			return 0; /* the cgroup is gone */
-		if (r < 0 || v == want)
-			return r;
-		if (ve_now_usec() >= deadline)
-			return -ETIMEDOUT;
-		usleep(2000);
-	}
-}
-
 /* Without cgroup.kill (kernels before 5.14): freeze, SIGKILL each process, thaw. */
 static int kill_by_list(unsigned veid, const char *dir)
 {
@@ -325,7 +307,7 @@ static int kill_by_list(unsigned veid, const char *dir)
 	int r;
 
 	(void)vcg_write(dir, "cgroup.freeze", "1");
-	(void)wait_event(dir, "frozen", 1, 1000);
+	(void)vcg_wait_event(dir, "frozen", 1, 1000);
 	r = v2_pids(veid, &pids, &n);
 	if (r == 0)
 		vcg_kill_pids(pids, n);
@@ -353,7 +335,7 @@ static int v2_kill_all(unsigned veid, unsigned timeout_ms)
 			return 0;
 		if (r < 0)
 			return log_errno(r, "kill the processes of VE %u: %m", veid);
-		r = wait_event(dir, "populated", 0, has_kill ? timeout_ms : 20);
+		r = vcg_wait_event(dir, "populated", 0, has_kill ? timeout_ms : 20);
 		if (r == 0)
 			return 0;
 		if (r != -ETIMEDOUT)
@@ -376,7 +358,7 @@ static int v2_freeze(unsigned veid, bool freeze)
 		return log_errno(r, "%s VE %u: %m", freeze ? "freeze" : "thaw", veid);
 	if (!freeze)
 		return 0;
-	r = wait_event(dir, "frozen", 1, 5000);
+	r = vcg_wait_event(dir, "frozen", 1, 5000);
 	if (r < 0) {
 		(void)vcg_write(dir, "cgroup.freeze", "0");
 		return log_errno(r, "freeze VE %u: %m", veid);

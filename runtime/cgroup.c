@@ -7,11 +7,13 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <linux/magic.h>
 
@@ -161,6 +163,22 @@ int vcg_read_key(const char *dir, const char *file, const char *key, uint64_t *r
 	return -ENOENT;
 }
 
+/* "key N" from a flat keyed file already open as fd, read again from its start. */
+static int read_key_fd(int fd, const char *key, uint64_t *ret)
+{
+	char buf[512], *line, *save = NULL;
+	size_t klen = strlen(key);
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+
+	if (n < 0)
+		return neg_errno();
+	buf[n] = '\0';
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (!strncmp(line, key, klen) && line[klen] == ' ')
+			return ve_parse_u64(line + klen + 1, ret);
+	return -ENOENT;
+}
+
 int vcg_read_procs(const char *dir, pid_t **pids, size_t *n)
 {
 	char path[PATH_MAX];
@@ -285,6 +303,73 @@ void vcg_kill_pids(const pid_t *pids, size_t n)
 	for (size_t i = 0; i < n; i++)
 		if (pids[i] > 0)
 			(void)kill(pids[i], SIGKILL);
+}
+
+int vcg_wait_pids_exit(const pid_t *pids, size_t n, unsigned timeout_ms)
+{
+	uint64_t deadline = ve_now_usec() + (uint64_t)timeout_ms * 1000;
+	struct pollfd p[64];
+	nfds_t np = 0;
+	int r = 0;
+
+	for (size_t i = 0; i < n && np < ARRAY_SIZE(p); i++) {
+		int fd = (int)syscall(SYS_pidfd_open, pids[i], 0);
+
+		if (fd >= 0) /* ESRCH: already gone */
+			p[np++] = (struct pollfd){.fd = fd, .events = POLLIN};
+	}
+	/* A pidfd turns readable once its process has exited, after it left its cgroups. */
+	for (nfds_t done = 0; done < np;) {
+		uint64_t now = ve_now_usec();
+		int k;
+
+		if (now >= deadline) {
+			r = -ETIMEDOUT;
+			break;
+		}
+		k = poll(p, np, (int)((deadline - now + 999) / 1000));
+		if (k < 0 && errno != EINTR) {
+			r = neg_errno();
+			break;
+		}
+		for (nfds_t i = 0; k > 0 && i < np; i++)
+			if (p[i].fd >= 0 && p[i].revents) {
+				close(p[i].fd);
+				p[i].fd = -1; /* poll ignores negative fds */
+				done++;
+			}
+	}
+	for (nfds_t i = 0; i < np; i++)
+		if (p[i].fd >= 0)
+			close(p[i].fd);
+	return r;
+}
+
+int vcg_wait_event(const char *dir, const char *key, uint64_t want, unsigned timeout_ms)
+{
+	uint64_t deadline = ve_now_usec() + (uint64_t)timeout_ms * 1000, v;
+	char path[PATH_MAX];
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	snprintf(path, sizeof(path), "%s/cgroup.events", dir);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT && ve_streq(key, "populated") ? 0 : neg_errno();
+	for (;;) {
+		struct pollfd p = {.fd = fd, .events = POLLPRI};
+		uint64_t now;
+
+		/* Reading arms the notification: a change after this read wakes the poll. */
+		r = read_key_fd(fd, key, &v);
+		if (r < 0 || v == want)
+			return r;
+		now = ve_now_usec();
+		if (now >= deadline)
+			return -ETIMEDOUT;
+		if (poll(&p, 1, (int)((deadline - now + 999) / 1000)) < 0 && errno != EINTR)
+			return neg_errno();
+	}
 }
 
 int vcg_open_dir_nofollow(const char *root, const char *rel)
