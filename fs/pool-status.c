@@ -41,25 +41,29 @@ static int existing_ancestor(const char *path, char **ret, struct stat *ret_st)
 	}
 }
 
+/* Whether the "pool" layout's XFS pool is configured and mounted: then it is the pool. */
+static bool xfs_pool_mounted(const struct ve_global *g)
+{
+	return g->pool_size && g->pool_dir && ve_is_mount_point(g->pool_dir) == 1;
+}
+
 /*
- * The hook that decides where the pool is: the filesystem of the directory holding the VEs'
- * private areas (dirname of private_dir), or of its nearest existing ancestor. Fills path,
- * the sizes from statvfs, and *ret_dev, the device that VEs in the pool have their private
- * areas on. A layout with its own pool (the XFS image of the "pool" layout, mounted at
- * POOL_DIR) extends this function to answer with that filesystem instead.
+ * Where the pool is: the "pool" layout's XFS at POOL_DIR when xfs_pool, else the filesystem of
+ * the directory holding the VEs' private areas (dirname of private_dir), or of its nearest
+ * existing ancestor. Fills path, the sizes from statvfs, and *ret_dev, the device that VEs in
+ * the pool have their disk on.
  */
-static int pool_locate(const struct ve_global *g, const char *private_dir,
+static int pool_locate(const struct ve_global *g, const char *private_dir, bool xfs_pool,
 		       struct ve_pool_status *st, dev_t *ret_dev)
 {
-	_cleanup_free_ char *dir = strdup(private_dir);
+	_cleanup_free_ char *dir = strdup(xfs_pool ? g->pool_dir : private_dir);
 	struct statvfs sv;
 	struct stat s;
 	int r;
 
-	(void)g;
 	if (!dir)
 		return -ENOMEM;
-	r = existing_ancestor(dirname(dir), &st->path, &s);
+	r = existing_ancestor(xfs_pool ? dir : dirname(dir), &st->path, &s);
 	if (r < 0)
 		return r;
 	if (statvfs(st->path, &sv) < 0)
@@ -72,6 +76,28 @@ static int pool_locate(const struct ve_global *g, const char *private_dir,
 	st->inodes_free = sv.f_favail;
 	*ret_dev = s.st_dev;
 	return 0;
+}
+
+/* The device a VE's disk lives on: a pool VE's VE_PRIVATE/fs leads into the XFS pool. */
+static int ve_disk_dev(const struct ve_fs *fs, dev_t *ret)
+{
+	_cleanup_free_ char *at = NULL, *inpool = NULL;
+	struct stat s;
+	int r;
+
+	if (fs->layout && !strcmp(fs->layout, "pool")) {
+		inpool = ve_strdup_printf("%s/fs", fs->private);
+		if (!inpool)
+			return -ENOMEM;
+		if (stat(inpool, &s) == 0) {
+			*ret = s.st_dev;
+			return 0;
+		}
+	}
+	r = existing_ancestor(fs->private, &at, &s);
+	if (r >= 0)
+		*ret = s.st_dev;
+	return r;
 }
 
 /* Counts one VE and its hard limits; unlimited ones are counted apart. */
@@ -95,9 +121,8 @@ static int sum_limits(const struct ve_global *g, dev_t dev, unsigned skip,
 	int r = ve_config_list(g, &ids, &n);
 
 	for (unsigned i = 0; r >= 0 && i < n; i++) {
-		_cleanup_free_ char *at = NULL;
 		struct ve_config *c = NULL;
-		struct stat s;
+		dev_t d = 0;
 
 		if (ids[i] == skip)
 			continue;
@@ -107,8 +132,8 @@ static int sum_limits(const struct ve_global *g, dev_t dev, unsigned skip,
 			continue;
 		}
 		if (r >= 0 && c->fs.private)
-			r = existing_ancestor(c->fs.private, &at, &s);
-		if (r >= 0 && at && s.st_dev == dev)
+			r = ve_disk_dev(&c->fs, &d);
+		if (r >= 0 && c->fs.private && d == dev)
 			add_ve(st, &c->fs);
 		ve_config_free(c);
 	}
@@ -129,8 +154,8 @@ static void judge(const struct ve_global *g, struct ve_pool_status *st)
 	    st->free < g->pool_min_free || (st->inodes && st->inodes_free < POOL_MIN_FREE_INODES);
 }
 
-static int pool_get(const struct ve_global *g, const char *private_dir, unsigned skip,
-		    bool with_sum, struct ve_pool_status *ret)
+static int pool_get(const struct ve_global *g, const char *private_dir, bool xfs_pool,
+		    unsigned skip, bool with_sum, struct ve_pool_status *ret)
 {
 	struct ve_pool_status st = {0};
 	dev_t dev = 0;
@@ -138,7 +163,7 @@ static int pool_get(const struct ve_global *g, const char *private_dir, unsigned
 
 	if (!private_dir)
 		return log_errno(-EINVAL, "VE_PRIVATE is not set");
-	r = pool_locate(g, private_dir, &st, &dev);
+	r = pool_locate(g, private_dir, xfs_pool, &st, &dev);
 	if (r >= 0 && with_sum)
 		r = sum_limits(g, dev, skip, &st);
 	if (r < 0) {
@@ -159,7 +184,7 @@ int ve_pool_status(const struct ve_global *g, struct ve_pool_status *ret)
 		return -EINVAL;
 	if (!priv)
 		return -ENOMEM;
-	return pool_get(g, priv, 0, true, ret);
+	return pool_get(g, priv, xfs_pool_mounted(g), 0, true, ret);
 }
 
 void ve_pool_status_free(struct ve_pool_status *st)
@@ -193,7 +218,8 @@ int ve_pool_check(const struct ve_config *c, const char *private_dir)
 	if (!g)
 		return 0;
 	/* The sum of every VE's limits costs a read of each config: only when it is wanted. */
-	r = pool_get(g, private_dir ? private_dir : c->fs.private, c->veid,
+	r = pool_get(g, private_dir ? private_dir : c->fs.private,
+		     c->fs.layout && !strcmp(c->fs.layout, "pool") && xfs_pool_mounted(g), c->veid,
 		     g->pool_warn_overcommit > 0, &st);
 	if (r < 0)
 		return r;

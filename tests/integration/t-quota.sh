@@ -121,6 +121,11 @@ if [ $rc = 0 ]; then
 		/proc/self/mounts
 	check "pool: VE_PRIVATE/fs points into it" test "$(readlink "$T_DIR/private/201/fs")" = \
 		"$T_DIR/pool/201"
+	"$VZCTL" pool-status >"$T_DIR/ps.out"
+	expect_eq "pool: pool-status measures the XFS pool" "$(sed -n 's/^path: //p' \
+		"$T_DIR/ps.out")" "$T_DIR/pool"
+	expect_eq "pool: ... and sums the pool VE's limit" "$(sed -n 's/^diskspace_sum: //p' \
+		"$T_DIR/ps.out")" $((64 << 20))
 	"$VZCTL" destroy 201 >/dev/null
 	check "pool: destroy removes the VE's pool directory" test ! -e "$T_DIR/pool/201"
 	quota_cycle pool 211
