@@ -6,7 +6,6 @@
 #include "fs/storage.h"
 #include "net/net.h"
 #include "runtime/cgroup.h"
-#include "runtime/security.h"
 #include "runtime/util.h"
 #include "templates/template.h"
 
@@ -92,11 +91,11 @@ static void undo_cgroup(struct start_ctx *x)
 	ve_cgroup_destroy(x->c->veid);
 }
 
-/* Everything init needs in memory before the helper is forked: pipes, the seccomp filter and
- * the configuration script. */
+/* Everything init needs in memory before the helper is forked: pipes and the configuration
+ * script. */
 static int step_prepare(struct start_ctx *x)
 {
-	int sync[2], err[2], r;
+	int sync[2], err[2];
 
 	if (pipe2(sync, O_CLOEXEC) < 0)
 		return log_errno(neg_errno(), "pipe: %m");
@@ -113,10 +112,8 @@ static int step_prepare(struct start_ctx *x)
 	x->spawn.clone_wr = x->spawn.pid_rd = -1;
 	x->sync_wr = sync[1];
 	x->err_rd = err[0];
-	r = ct_prestart_script(x->c, &x->spawn.prestart_script, &x->spawn.prestart_env);
-	if (r == 0)
-		r = ve_seccomp_prepare(&x->c->sec);
-	return r;
+	/* The seccomp filter is compiled by the helper, while the VE's root is mounted. */
+	return ct_prestart_script(x->c, &x->spawn.prestart_script, &x->spawn.prestart_env);
 }
 
 static int step_helper(struct start_ctx *x)
