@@ -253,46 +253,6 @@ static int image_create(const struct ve_fs *fs)
 	return r;
 }
 
-/* Binds img to a free loop device; returns the device's fd, its path in *ret_dev. */
-static int loop_attach(int img_fd, const char *img, bool ro, char *ret_dev, size_t devlen)
-{
-	_cleanup_close_ int ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
-	struct loop_config cfg = {.fd = (uint32_t)img_fd, .block_size = IMAGE_BLOCK};
-
-	if (ctl < 0)
-		return log_errno(neg_errno(), "Unable to open /dev/loop-control: %m");
-	/* Autoclear: the device frees itself when the mount goes, so no path can leak it.
-	 * Direct I/O: the image's pages are not cached twice (loop and host filesystem). */
-	cfg.info.lo_flags = LO_FLAGS_AUTOCLEAR | LO_FLAGS_DIRECT_IO | (ro ? LO_FLAGS_READ_ONLY : 0);
-	strncpy((char *)cfg.info.lo_file_name, img, LO_NAME_SIZE - 1);
-	for (int tries = 0; tries < 32; tries++) {
-		int n = ioctl(ctl, LOOP_CTL_GET_FREE), fd;
-
-		if (n < 0)
-			return log_errno(neg_errno(), "Unable to get a free loop device: %m");
-		snprintf(ret_dev, devlen, "/dev/loop%d", n);
-		fd = open(ret_dev, O_RDWR | O_CLOEXEC);
-		if (fd < 0 && errno == ENOENT) {
-			usleep(1000); /* devtmpfs has not made the node yet */
-			continue;
-		}
-		if (fd < 0)
-			return log_errno(neg_errno(), "Unable to open %s: %m", ret_dev);
-		if (ioctl(fd, LOOP_CONFIGURE, &cfg) == 0)
-			return fd;
-		if (errno == EINVAL && (cfg.info.lo_flags & LO_FLAGS_DIRECT_IO)) {
-			cfg.info.lo_flags &= ~LO_FLAGS_DIRECT_IO; /* host fs without O_DIRECT */
-			if (ioctl(fd, LOOP_CONFIGURE, &cfg) == 0)
-				return fd;
-		}
-		int r = neg_errno();
-		close(fd);
-		if (r != -EBUSY) /* EBUSY: another process took the device first */
-			return log_errno(r, "Unable to attach %s to %s: %m", img, ret_dev);
-	}
-	return log_errno(-EBUSY, "Unable to find a free loop device for %s", img);
-}
-
 /* Mounts the image at VE_PRIVATE/fs unless it is mounted already. */
 static int image_attach(const struct image_paths *p)
 {
@@ -306,7 +266,7 @@ static int image_attach(const struct image_paths *p)
 		return log_errno(-ENOENT, "Disk image %s not found", p->img);
 	if (img_fd < 0)
 		return log_errno(neg_errno(), "Unable to open %s: %m", p->img);
-	loop_fd = loop_attach(img_fd, p->img, false, dev, sizeof(dev));
+	loop_fd = storage_loop_attach(img_fd, p->img, false, dev, sizeof(dev));
 	if (loop_fd < 0)
 		return loop_fd;
 	/* nosuid, nodev: the VE's files are reached through the overlay, whose own flags
@@ -647,7 +607,7 @@ static int image_snapshot_open(const struct ve_fs *fs, const char *dir, char **r
 	img_fd = open(img, O_RDONLY | O_CLOEXEC);
 	if (img_fd < 0)
 		return log_errno(neg_errno(), "Unable to open %s: %m", img);
-	loop_fd = loop_attach(img_fd, img, true, dev, sizeof(dev));
+	loop_fd = storage_loop_attach(img_fd, img, true, dev, sizeof(dev));
 	if (loop_fd < 0)
 		return loop_fd;
 	/* noload: a snapshot taken without FIFREEZE may carry a journal that must not be
@@ -729,7 +689,7 @@ static int trim_detached(const struct image_paths *p)
 	img_fd = open(p->img, O_RDWR | O_CLOEXEC);
 	if (img_fd < 0)
 		return log_errno(neg_errno(), "Unable to open %s: %m", p->img);
-	loop_fd = loop_attach(img_fd, p->img, false, dev, sizeof(dev));
+	loop_fd = storage_loop_attach(img_fd, p->img, false, dev, sizeof(dev));
 	if (loop_fd < 0)
 		return loop_fd;
 	fs_fd = fsopen("ext4", FSOPEN_CLOEXEC);
