@@ -13,15 +13,20 @@ conf_val() { sed -n "s/^$2=\"\\(.*\\)\"/\\1/p" "$VZ_CONFDIR/conf/$1.conf"; }
 in_ve() { "$VZCTL" exec "$@"; }
 kb() { in_ve "$1" df -k / | awk 'NR==2 {print $2}'; }
 
-# quota_fs: a private 1 GB XFS mounted with prjquota at $QFS; the kernel's answer otherwise.
+# quota_fs TYPE: a private 1 GB XFS or ext4 (project and quota features) mounted with
+# prjquota at $QFS; the mkfs or kernel's answer otherwise.
 quota_fs() {
-	command -v mkfs.xfs >/dev/null || { echo "mkfs.xfs missing"; return 1; }
-	truncate -s 1G "$T_DIR/qfs.img" && mkfs.xfs -q -f -K "$T_DIR/qfs.img" || {
-		echo "mkfs.xfs failed"
+	local img=$T_DIR/qfs-$1.img
+	truncate -s 1G "$img"
+	case $1 in
+	xfs) mkfs.xfs -q -f -K "$img" ;;
+	ext4) mkfs.ext4 -q -F -O quota,project -E nodiscard "$img" ;;
+	esac >"$T_DIR/mkfs.out" 2>&1 || {
+		echo "mkfs.$1 failed: $(head -n1 "$T_DIR/mkfs.out")"
 		return 1
 	}
 	mkdir -p "$QFS"
-	mount -o loop,prjquota "$T_DIR/qfs.img" "$QFS" 2>&1 | head -n1 | grep . && return 1
+	mount -o loop,prjquota "$img" "$QFS" 2>&1 | head -n1 | grep . && return 1
 	return 0
 }
 
@@ -97,21 +102,26 @@ quota_cycle() {
 }
 UUID=7d5e4a38-35a4-4d5e-9b43-3b2b9c5e8f11
 
-# prjquota where the kernel has project quota: VE_PRIVATE on the quota filesystem.
-if why=$(quota_fs); then
-	sed -i "s|^VE_PRIVATE=.*|VE_PRIVATE=\"$QFS/private/\$VEID\"|" "$VZ_CONFDIR/vz.conf"
-	check "prjquota: create with limits and no --layout" "$VZCTL" create 150 --diskspace 64M
-	expect_eq "prjquota: ... chooses prjquota" "$(conf_val 150 VE_LAYOUT)" prjquota
-	"$VZCTL" destroy 150 >/dev/null
-	quota_cycle prjquota 101
-	sed -i "s|^VE_PRIVATE=.*|VE_PRIVATE=\"$T_DIR/private/\$VEID\"|" "$VZ_CONFDIR/vz.conf"
-else
-	expect_rc 150 "prjquota on a filesystem without project quota is refused" \
-		"$VZCTL" create 101 --layout prjquota --diskspace 64M
-	check "... and leaves nothing" test ! -e "$T_DIR/private/101" -a \
-		! -e "$VZ_CONFDIR/conf/101.conf"
-	skip "prjquota layout: this kernel cannot mount XFS with prjquota: $why"
-fi
+# prjquota where the kernel has project quota: VE_PRIVATE on a quota filesystem, XFS and ext4.
+first=101
+for fst in xfs ext4; do
+	if why=$(quota_fs $fst); then
+		sed -i "s|^VE_PRIVATE=.*|VE_PRIVATE=\"$QFS/private/\$VEID\"|" "$VZ_CONFDIR/vz.conf"
+		check "prjquota ($fst): create with limits and no --layout" \
+			"$VZCTL" create 150 --diskspace 64M
+		expect_eq "prjquota ($fst): ... chooses prjquota" "$(conf_val 150 VE_LAYOUT)" prjquota
+		"$VZCTL" destroy 150 >/dev/null
+		quota_cycle prjquota $first
+		sed -i "s|^VE_PRIVATE=.*|VE_PRIVATE=\"$T_DIR/private/\$VEID\"|" "$VZ_CONFDIR/vz.conf"
+		umount "$QFS"
+	else
+		skip "prjquota layout on $fst: this kernel cannot mount it with prjquota: $why"
+	fi
+	first=$((first + 10))
+done
+expect_rc 150 "prjquota on a filesystem without project quota is refused" \
+	"$VZCTL" create 190 --layout prjquota --diskspace 64M
+check "... and leaves nothing" test ! -e "$T_DIR/private/190" -a ! -e "$VZ_CONFDIR/conf/190.conf"
 
 # pool: vzkit's own XFS pool, mounted on first use.
 "$VZCTL" create 201 --layout pool --diskspace 64M >"$T_DIR/pool.out" 2>&1
