@@ -11,8 +11,10 @@
 
 #include <fcntl.h>
 #include <libgen.h>
+#include <linux/fs.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 
@@ -265,6 +267,33 @@ static int pool_snapshot_restore(const struct ve_fs *fs, const char *dir)
 	return r < 0 ? r : storage_prj_snapshot_restore(fs, dir);
 }
 
+static int image_blocks(const char *img, uint64_t *ret)
+{
+	struct stat st;
+
+	if (stat(img, &st) < 0)
+		return log_errno(neg_errno(), "Unable to stat %s: %m", img);
+	*ret = (uint64_t)st.st_blocks * 512;
+	return 0;
+}
+
+/* FITRIM on the pool: XFS discards its free space and the direct-I/O loop device punches the
+ * holes into the pool image. It trims the whole pool, every VE's freed space at once. */
+static int pool_compact(const struct ve_fs *fs, uint64_t *ret_before, uint64_t *ret_after)
+{
+	struct fstrim_range range = {.start = 0, .len = UINT64_MAX, .minlen = 0};
+	_cleanup_close_ int fd = -1;
+	int r = storage_pool_ensure(fs);
+
+	if (r < 0 || (r = image_blocks(fs->global->pool_image, ret_before)) < 0)
+		return r;
+	fd = open(fs->global->pool_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || ioctl(fd, FITRIM, &range) < 0)
+		return log_errno(neg_errno(), "Unable to trim the storage pool %s: %m",
+				 fs->global->pool_dir);
+	return image_blocks(fs->global->pool_image, ret_after);
+}
+
 const struct ve_storage_ops ve_storage_pool_ops = {
     .name = "pool",
     .probe = pool_probe,
@@ -278,4 +307,5 @@ const struct ve_storage_ops ve_storage_pool_ops = {
     .snapshot_restore = pool_snapshot_restore,
     .snapshot_open = storage_tree_snapshot_open,
     .snapshot_close = storage_tree_snapshot_close,
+    .compact = pool_compact,
 };

@@ -136,6 +136,16 @@ if [ $rc = 0 ]; then
 		"$T_DIR/ps.out")" "$T_DIR/pool"
 	expect_eq "pool: ... and sums the pool VE's limit" "$(sed -n 's/^diskspace_sum: //p' \
 		"$T_DIR/ps.out")" $((64 << 20))
+	# Space freed inside goes back to the host: compact trims the pool.
+	"$VZCTL" start 201 >/dev/null && in_ve 201 dd if=/dev/zero of=/big bs=1M count=48 \
+		conv=fsync >/dev/null 2>&1
+	full=$(du -k "$T_DIR/pool.img" | cut -f1)
+	in_ve 201 'rm /big; sync'
+	check "pool: compact" "$VZCTL" compact 201
+	after=$(du -k "$T_DIR/pool.img" | cut -f1)
+	check "pool: ... gives the freed 48 MB back ($full KB -> $after KB)" \
+		test $((full - after)) -gt 40000
+	"$VZCTL" stop 201 --fast >/dev/null
 	"$VZCTL" destroy 201 >/dev/null
 	check "pool: destroy removes the VE's pool directory" test ! -e "$T_DIR/pool/201"
 	quota_cycle pool 211
