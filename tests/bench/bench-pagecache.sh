@@ -1,10 +1,27 @@
 #!/bin/bash
-# Page cache used by N VEs running the same binaries from one template, against one VE: caches
-# dropped, one VE started (--wait), the page cache charged to the VEs' parent memory cgroup
-# (file minus shmem, a delta across the start) and the host's Cached minus Shmem measured; all
-# stopped; caches dropped, N started, measured again. The goal (issue 3): N VEs within 1.2 x one.
+# Page cache and memory used by N VEs running the same binaries from one template, against one
+# VE. Per measurement: caches dropped, K instances started (vzctl start --wait), SETTLE seconds,
+# then, as deltas over the start:
+#   tmpl_kb    page cache of the template's files (fincore over the template cache root: the
+#              VEs' lower layer is that tree, idmapped or not, so these are the pages the VEs
+#              share; counted once however many VEs map them);
+#   own_kb     page cache of the VEs' own files (fincore over each VE's upper layer: journal,
+#              logs, host keys, machine-id, ...; per VE by nature);
+#   other_kb   the rest of the file pages charged to the VEs' memory cgroups (files neither in
+#              the template nor in an upper layer, e.g. host files read while starting);
+#   shmem_kb   tmpfs/shmem charged to the VEs (/run, /dev/shm; a volatile journal lands here);
+#   anon_kb    anonymous memory charged to the VEs (v1 total_rss, v2 anon): their processes'
+#              heaps and stacks, counted once per page;
+#   total_kb   tmpl + own + other + shmem + anon: what the host pays for the K VEs;
+#   rss_kb, pss_kb, pss_file_kb  sums over the VEs' processes (/proc/PID/smaps_rollup): RSS
+#              counts a shared page once per process that maps it, PSS splits it between them,
+#              so pss_file_kb staying flat while rss grows is the sharing of mapped binaries;
+#   cgroup_kb  file pages charged to the VEs' parent memory cgroup (v1 total_cache - total_shmem,
+#              v2 file - shmem), cached_kb the host's Cached - Shmem (whole machine: noisy).
+# The goal (issue 3): N VEs within 1.2 x one; issue 6: 50 Debian VEs running sshd.
 #
 #   tests/bench/bench-pagecache.sh N OSTEMPLATE          e.g. 20 busybox, or 50 debian-12
+#   REPEAT=3 tests/bench/bench-pagecache.sh 20 debian-12  three rounds, the medians reported
 #   RUNTIME=lxc-clone tests/bench/bench-pagecache.sh 20 busybox   a peer on the same template:
 #       lxc-clone: lxc-copy -s -B overlayfs clones of one LXC container on the template cache;
 #       lxc-copy: LXC containers each on its own cp -a copy of the template cache.
@@ -14,9 +31,13 @@
 # test suite's debian-12 cache for debian-12, else BENCH_DIR/template), LAYOUT_OPTS (vzctl
 # create options, e.g. "--diskspace 2G" for the image layout; default none: dir), SETTLE
 # (seconds after the starts before measuring, default 3), START_TIMEOUT (seconds per --wait
-# start), BENCH_DIR (default /var/tmp/vzkit-bench-pagecache). Prints key=value lines
-# ("pagecache runtime=vz n=1 cgroup_kb=... cached_kb=...") and a ratio line; called by
-# bench-storage.sh. Drops the host's page cache (echo 3 > drop_caches) twice per run.
+# start), REPEAT (rounds of "1 then N", default 1), SSHD (1: check that every instance runs
+# sshd, the default for debian-12), BENCH_DIR (default /var/tmp/vzkit-bench-pagecache).
+# Prints "pagecache-run ..." lines per round, then the medians as key=value lines ("pagecache
+# runtime=vz template=T n=K cgroup_kb=... tmpl_kb=... total_kb=...", also in
+# BENCH_DIR/results.txt), the VEs' own files with the most page cache ("pagecache-own") and a
+# ratio line; called by bench-storage.sh. Drops the host's page cache (echo 3 > drop_caches)
+# before every measurement.
 set -u
 export LC_ALL=C
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -27,6 +48,7 @@ D=${BENCH_DIR:-/var/tmp/vzkit-bench-pagecache}
 RUNTIME=${RUNTIME:-vz}
 SETTLE=${SETTLE:-3}
 START_TIMEOUT=${START_TIMEOUT:-120}
+REPEAT=${REPEAT:-1}
 LAYOUT_OPTS=${LAYOUT_OPTS:-}
 CG=vzbpc # the VEs' and containers' parent cgroups start with this name
 ID0=3000
@@ -46,6 +68,30 @@ cg_file_kb() {
 	[ -r "$f" ] || { echo 0; return; }
 	awk '$1 == "total_cache" || $1 == "file" { c = $2 } $1 == "total_shmem" || $1 == "shmem" { s = $2 }
 		END { printf "%d\n", (c - s) / 1024 }' "$f"
+}
+# cg_kb P KEY...: the first of the memory.stat keys that exists below cgroup P, KB.
+cg_kb() {
+	local f
+	f=$(memcg "$1")/memory.stat
+	shift
+	[ -r "$f" ] || { echo 0; return; }
+	awk -v keys="$*" 'BEGIN { n = split(keys, k, " ") } { v[$1] = $2 }
+		END { for (i = 1; i <= n; i++) if (k[i] in v) { printf "%d\n", v[k[i]] / 1024; exit }
+			print 0 }' "$f"
+}
+# Resident page cache of the regular files below the given trees, KB (fincore, util-linux).
+resident_kb() {
+	find "$@" -xdev -type f -exec fincore -b -n -o RES {} + 2>/dev/null |
+		awk '{ s += $1 } END { printf "%d\n", s / 1024 }'
+}
+# The instances' processes: every cgroup.procs below the parent memory cgroup P.
+procs() { find "$(memcg "$1")" -name cgroup.procs -exec cat {} + 2>/dev/null | sort -un; }
+# smaps_sums P: "rss pss pss_file" over the processes below P, KB.
+smaps_sums() {
+	local p
+	for p in $(procs "$1"); do cat "/proc/$p/smaps_rollup" 2>/dev/null; done |
+		awk '$1 == "Rss:" { r += $2 } $1 == "Pss:" { p += $2 } $1 == "Pss_File:" { f += $2 }
+			END { printf "%d %d %d\n", r, p, f }'
 }
 # The host's page cache without tmpfs/shmem, KB.
 host_cached_kb() { awk '$1 == "Cached:" { c = $2 } $1 == "Shmem:" { s = $2 } END { print c - s }' /proc/meminfo; }
@@ -75,7 +121,8 @@ cleanup() {
 		done
 	done
 	# The template cache (BENCH_DIR/template) is kept: rebuilding busybox's costs seconds.
-	[ -d "$D" ] && find "$D" -mindepth 1 -maxdepth 1 ! -name template ! -name results.txt ! -name runs.log \
+	[ -d "$D" ] && find "$D" -mindepth 1 -maxdepth 1 ! -name template ! -name results.txt \
+		! -name runs.log ! -name runs.txt ! -name own.txt \
 		-exec rm -rf {} +
 }
 
@@ -93,8 +140,10 @@ fi
 [ $# = 2 ] || die "usage: $0 N OSTEMPLATE | clean"
 N=$1
 OST=$2
+SSHD=${SSHD:-$([ "$OST" = debian-12 ] && echo 1 || echo 0)}
 [ "$(id -u)" = 0 ] || die "must run as root (drop_caches, cgroups, mounts)"
 [ -x "$VZCTL" ] || die "$VZCTL missing: run make first"
+command -v fincore >/dev/null || die "fincore missing (util-linux >= 2.30)"
 case $RUNTIME in
 vz) ;;
 lxc-clone | lxc-copy) command -v lxc-copy >/dev/null || die "lxc missing (apt-get install lxc)" ;;
@@ -157,12 +206,7 @@ lxc_base() {
 prepare() { # the N instances of RUNTIME (created once, started twice)
 	local i
 	case $RUNTIME in
-	vz)
-		for ((i = ID0 + 1; i < ID0 + N; i++)); do
-			"$VZCTL" --quiet create $i --ostemplate "$OST" $LAYOUT_OPTS >>"$LOG" 2>&1 ||
-				die "vzctl create $i failed (see $LOG)"
-		done
-		;;
+	vz) ;; # created afresh before each measurement (fresh_vz)
 	lxc-clone)
 		lxc_base
 		for ((i = 0; i < N; i++)); do
@@ -203,29 +247,116 @@ stop_n() {
 	done
 }
 
-# measure K: page cache used by K running instances, as deltas over their start.
+# The upper layer (the instance's own files) and the cgroup (below the memory hierarchy's root)
+# of instance I (0-based).
+own_dir() {
+	local id=$((ID0 + $1))
+	case $RUNTIME in
+	vz) if [ -d "$D/private/$id/upper" ]; then echo "$D/private/$id/upper"; else echo "$D/private/$id/fs/upper"; fi ;;
+	lxc-clone) echo "$D/lxc/c$1/overlay/delta" ;;
+	lxc-copy) echo "$D/copies/c$1" ;;
+	esac
+}
+inst_cg() { if [ "$RUNTIME" = vz ]; then echo "$CG/$((ID0 + $1))"; else echo "$CG-lxc/c$1"; fi; }
+
+# fresh_vz K: the first K VEs destroyed and created again, so that every measurement is of a
+# first boot (a second boot finds the journal of the first, killed by stop --fast, and rotates it).
+fresh_vz() {
+	local i
+	for ((i = 0; i < $1; i++)); do
+		"$VZCTL" --quiet destroy $((ID0 + i)) >>"$LOG" 2>&1
+		"$VZCTL" --quiet create $((ID0 + i)) --ostemplate "$OST" $LAYOUT_OPTS >>"$LOG" 2>&1 ||
+			die "vzctl create $((ID0 + i)) failed (see $LOG)"
+	done
+}
+
+# check_sshd K: every one of the first K instances runs sshd (issue 6's daemon).
+check_sshd() {
+	local i p ok=0
+	for ((i = 0; i < $1; i++)); do
+		for p in $(procs "$(inst_cg $i)"); do
+			[ "$(cat "/proc/$p/comm" 2>/dev/null)" = sshd ] && { ok=$((ok + 1)) && break; }
+		done
+	done
+	[ "$ok" = "$1" ] || die "sshd runs in $ok of $1 instances (the template must enable ssh.service)"
+}
+
+# own_files K: the instances' own files with the most page cache, summed over the K instances
+# by path (the journal's directory, named by the machine id, folded to ID).
+own_files() {
+	local i
+	for ((i = 0; i < $1; i++)); do
+		find "$(own_dir $i)" -xdev -type f -exec fincore -b -n -o RES,FILE {} + 2>/dev/null |
+			sed "s|$(own_dir $i)/||"
+	done | awk '{ f = $2; sub(/journal\/[0-9a-f]+\//, "journal/ID/", f); s[f] += $1; c[f]++ }
+		END { for (f in s) if (s[f] > 0) printf "%d %d %s\n", s[f] / 1024, c[f], f }' |
+		sort -rn | head -n 6 | while read -r kb cnt f; do
+		echo "pagecache-own runtime=$RUNTIME template=$OST n=$1 kb=$kb files=$cnt path=$f"
+	done
+}
+
+# measure K: page cache and memory used by K running instances, as deltas over their start;
+# appends one key=value line to D/runs.txt.
 measure() {
-	local k=$1 parent cg0 cg1 h0 h1
+	local k=$1 parent cg0 cg1 h0 h1 t0 t1 sh0 an0 own i other sm line
 	parent=$([ "$RUNTIME" = vz ] && echo $CG || echo $CG-lxc)
+	[ "$RUNTIME" = vz ] && fresh_vz "$k"
 	drop_caches
-	cg0=$(cg_file_kb $parent) h0=$(host_cached_kb)
+	cg0=$(cg_file_kb $parent) h0=$(host_cached_kb) t0=$(resident_kb "$ROOTFS")
+	sh0=$(cg_kb $parent total_shmem shmem) an0=$(cg_kb $parent total_rss anon)
 	start_n "$k"
 	sleep "$SETTLE"
-	cg1=$(cg_file_kb $parent) h1=$(host_cached_kb)
-	echo "pagecache runtime=$RUNTIME template=$OST n=$k cgroup_kb=$((cg1 - cg0)) cached_kb=$((h1 - h0))" |
-		tee -a "$D/results.txt"
+	[ "$SSHD" = 1 ] && check_sshd "$k"
+	cg1=$(cg_file_kb $parent) h1=$(host_cached_kb) t1=$(resident_kb "$ROOTFS")
+	own=0
+	for ((i = 0; i < k; i++)); do own=$((own + $(resident_kb "$(own_dir $i)"))); done
+	other=$((cg1 - cg0 - (t1 - t0) - own))
+	[ $other -lt 0 ] && other=0 # template pages charged elsewhere: not ours to count
+	read -r -a sm <<<"$(smaps_sums $parent)"
+	line="n=$k cgroup_kb=$((cg1 - cg0)) cached_kb=$((h1 - h0)) tmpl_kb=$((t1 - t0)) own_kb=$own"
+	line="$line other_kb=$other shmem_kb=$(($(cg_kb $parent total_shmem shmem) - sh0))"
+	line="$line anon_kb=$(($(cg_kb $parent total_rss anon) - an0))"
+	line="$line rss_kb=${sm[0]} pss_kb=${sm[1]} pss_file_kb=${sm[2]} procs=$(procs $parent | wc -l)"
+	line="$line tmpl_before_kb=$t0"
+	line=$(awk -v l="$line" 'BEGIN { n = split(l, f, " "); for (i = 1; i <= n; i++) { split(f[i], kv, "=")
+		v[kv[1]] = kv[2] } t = v["tmpl_kb"] + v["own_kb"] + v["other_kb"] + v["shmem_kb"] + v["anon_kb"]
+		print l " total_kb=" t }')
+	echo "pagecache-run runtime=$RUNTIME template=$OST $line" | tee -a "$D/runs.txt"
+	[ "$k" = "$N" ] && [ -n "$LAST" ] && own_files "$k" | tee -a "$D/own.txt"
 	stop_n "$k"
 	sleep 1
 }
 
+# median_line K: per key, the median over the rounds' lines for K instances.
+median_line() {
+	awk -v n="n=$1" '$4 == n { r++; for (i = 4; i <= NF; i++) { split($i, kv, "="); k[i] = kv[1]
+			v[kv[1], r] = kv[2] } nf = NF }
+		END { if (!r) exit 1; printf "pagecache runtime=%s template=%s", substr($2, 9), substr($3, 10)
+			for (i = 4; i <= nf; i++) { m = 0
+				for (j = 1; j <= r; j++) a[j] = v[k[i], j] + 0
+				for (j = 2; j <= r; j++) for (l = j; l > 1 && a[l - 1] > a[l]; l--) {
+					t = a[l]; a[l] = a[l - 1]; a[l - 1] = t }
+				m = (r % 2) ? a[(r + 1) / 2] : (a[r / 2] + a[r / 2 + 1]) / 2
+				printf " %s=%s", k[i], (i == 4 ? substr(n, 3) : sprintf("%d", m)) }
+			printf " rounds=%d\n", r }' "$D/runs.txt"
+}
+
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 prepare
-rm -f "$D/results.txt"
-measure 1
-measure "$N"
+rm -f "$D/results.txt" "$D/runs.txt" "$D/own.txt"
+LAST=
+for ((round = 1; round <= REPEAT; round++)); do
+	[ $round = "$REPEAT" ] && LAST=1
+	measure 1
+	measure "$N"
+done
+{ median_line 1 && median_line "$N"; } | tee "$D/results.txt" || die "no measurement"
 awk -v a="$(sed -n 1p "$D/results.txt")" -v b="$(sed -n 2p "$D/results.txt")" -v n="$N" 'BEGIN {
-	split(a, x, /[ =]/); split(b, y, /[ =]/)
-	for (i in x) if (x[i] == "cgroup_kb") c1 = x[i + 1]; else if (x[i] == "cached_kb") h1 = x[i + 1]
-	for (i in y) if (y[i] == "cgroup_kb") cn = y[i + 1]; else if (y[i] == "cached_kb") hn = y[i + 1]
-	printf "ratio n=%d/1 cgroup=%.2f cached=%.2f\n", n, (c1 > 0 ? cn / c1 : 0), (h1 > 0 ? hn / h1 : 0) }'
+	na = split(a, x, /[ =]/); nb = split(b, y, /[ =]/)
+	for (i = 1; i < na; i++) one[x[i]] = x[i + 1]
+	for (i = 1; i < nb; i++) all[y[i]] = y[i + 1]
+	split("cgroup cached tmpl own anon total", f, " ")
+	printf "ratio n=%d/1", n
+	for (i = 1; i <= 6; i++) { k = f[i] "_kb"; printf " %s=%.2f", f[i], (one[k] > 0 ? all[k] / one[k] : 0) }
+	printf " per_extra_kb=%d\n", (n > 1 ? (all["total_kb"] - one["total_kb"]) / (n - 1) : 0) }'
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
