@@ -185,7 +185,21 @@ static int cpuset_inherit(const char *dir, const char *file)
 	return r < 0 ? log_errno(r, "initialise '%s/%s': %m", dir, file) : 0;
 }
 
-static int v1_create_parent(void)
+/* Whether <parent> exists in every hierarchy already (the usual case after the first VE). */
+static bool parent_exists(void)
+{
+	char dir[PATH_MAX];
+
+	for (unsigned i = 0; i < vcg.n_hier; i++) {
+		snprintf(dir, sizeof(dir), "%s/%s", vcg.hier[i].mnt, vcg.parent);
+		if (access(dir, F_OK) < 0)
+			return false;
+	}
+	return true;
+}
+
+/* Creates <parent> in every hierarchy. */
+static int create_parent_dirs(void)
 {
 	_cleanup_(vcg_cgroup_freep) struct cgroup *cg = new_cg_all(vcg.parent);
 	char dir[PATH_MAX];
@@ -204,6 +218,20 @@ static int v1_create_parent(void)
 		r = ve_mkdir_p(dir, 0755);
 		if (r < 0)
 			return log_errno(r, "create cgroup '%s': %m", dir);
+	}
+	return 0;
+}
+
+static int v1_create_parent(void)
+{
+	char dir[PATH_MAX];
+	int r;
+
+	/* libcgroup would mkdir every path component in every hierarchy (~50 EEXIST calls). */
+	if (!parent_exists()) {
+		r = create_parent_dirs();
+		if (r < 0)
+			return r;
 	}
 	if (vcg.h_cpuset >= 0) {
 		snprintf(dir, sizeof(dir), "%s/%s", vcg.hier[vcg.h_cpuset].mnt, vcg.parent);
