@@ -111,17 +111,66 @@ static int add_hierarchy(const struct mntent *me)
 	return 0;
 }
 
-static int v1_detect(void)
+static void reset_hierarchies(void)
 {
-	_cleanup_(ve_fclosep) FILE *f = setmntent("/proc/self/mounts", "re");
-	struct mntent *me;
-	int r;
-
-	if (!f)
-		return log_errno(neg_errno(), "open /proc/self/mounts: %m");
 	vcg.n_hier = 0;
 	vcg.h_cpu = vcg.h_cpuacct = vcg.h_cpuset = vcg.h_memory = vcg.h_devices = -1;
 	vcg.h_freezer = vcg.h_blkio = vcg.h_pids = vcg.h_systemd = -1;
+}
+
+/*
+ * The hierarchies from /proc/self/cgroup ("id:controllers:path"), each expected at
+ * /sys/fs/cgroup/<controllers> (or <name> for name=...), as systemd mounts them. The mount table
+ * has one line per mount on the host, a VE root each: reading it is O(VEs) in every vzctl
+ * command. Returns 1 when every hierarchy was found so, 0 when the mount table must decide.
+ */
+static int detect_from_proc_cgroup(void)
+{
+	_cleanup_(ve_fclosep) FILE *f = fopen("/proc/self/cgroup", "re");
+	char lines[VCG_MAX_HIER + 1][256], dir[PATH_MAX];
+	unsigned n = 0;
+	int r;
+
+	if (!f)
+		return 0;
+	while (n < ARRAY_SIZE(lines) && fgets(lines[n], sizeof(lines[n]), f))
+		n++;
+	reset_hierarchies();
+	/* The kernel lists the newest hierarchy first: in reverse, the order of the mounts. */
+	while (n-- > 0) {
+		char *ctrls = strchr(lines[n], ':'), *end;
+		struct statfs sfs;
+
+		if (!ctrls || !(end = strchr(++ctrls, ':')))
+			return 0;
+		*end = '\0';
+		if (!*ctrls)
+			continue; /* "0::/...": the v2 hierarchy */
+		snprintf(dir, sizeof(dir), "%s/%s", VCG_ROOT,
+			 strncmp(ctrls, "name=", 5) ? ctrls : ctrls + 5);
+		if (statfs(dir, &sfs) < 0 || sfs.f_type != CGROUP_SUPER_MAGIC)
+			return 0;
+		struct mntent me = {.mnt_dir = dir, .mnt_type = "cgroup", .mnt_opts = ctrls};
+		r = add_hierarchy(&me);
+		if (r < 0)
+			return r;
+	}
+	return feof(f) && vcg.n_hier > 0;
+}
+
+static int v1_detect(void)
+{
+	_cleanup_(ve_fclosep) FILE *f = NULL;
+	struct mntent *me;
+	int r;
+
+	r = detect_from_proc_cgroup();
+	if (r != 0)
+		return r < 0 ? r : 0;
+	f = setmntent("/proc/self/mounts", "re");
+	if (!f)
+		return log_errno(neg_errno(), "open /proc/self/mounts: %m");
+	reset_hierarchies();
 	while ((me = getmntent(f))) {
 		if (!ve_streq(me->mnt_type, "cgroup"))
 			continue;

@@ -229,18 +229,6 @@ setup() {
 	local ver
 	mkdir -p "$VZ_CONFDIR/conf" "$D/crun/pid"
 	bench_vzconf "$D" "$CG" "VE_BRIDGE=\"$BR\""
-# vzkit density benchmark tree (tests/bench/bench-density.sh)
-VE_ROOT="$D/root/\$VEID"
-VE_PRIVATE="$D/private/\$VEID"
-TEMPLATE="$D/template"
-LOCKDIR="$D/lock"
-VE_RUNDIR="$D/run"
-LOGFILE="$D/vzctl.log"
-DIST_DIR="$TOP/templates"
-VE_CGROUP_PARENT="$CG"
-VE_BRIDGE="$BR"
-STOP_TIMEOUT="10"
-CONF
 	ip link add "$BR" type bridge && ip link set "$BR" up || die "cannot create bridge $BR"
 	# builds the template cache once; the VE itself is not needed
 	"$VZCTL" --quiet create $((N0 - 1)) --ostemplate busybox >>"$RES/runs.log" 2>&1 ||
