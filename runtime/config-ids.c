@@ -8,6 +8,7 @@
 #include "config-internal.h"
 #include "util.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -71,13 +72,25 @@ static int index_read(const char *path, struct id_index *x)
 	if (!line || !ve_streq(line, IDX_MAGIC))
 		return 0;
 	while ((line = strtok_r(NULL, "\n", &save))) {
-		struct id_entry e;
-		unsigned long long ino, size, mt;
+		unsigned long long v[6];
+		char *p = line, *end;
+		unsigned k;
 
-		if (sscanf(line, "%u %llu %llu %llu %u %u", &e.veid, &ino, &size, &mt, &e.uid,
-			   &e.gid) != 6)
+		/* strtoull, not sscanf: this runs for every VE on every create. */
+		for (k = 0; k < 6; k++, p = end) {
+			errno = 0;
+			v[k] = strtoull(p, &end, 10);
+			if (end == p || errno)
+				break;
+		}
+		if (k < 6 || *end || v[0] > UINT_MAX || v[4] > UINT32_MAX || v[5] > UINT32_MAX)
 			continue; /* a damaged line: that VE is read from its config again */
-		e.ino = ino, e.size = size, e.mtime_ns = mt;
+		struct id_entry e = {.veid = (unsigned)v[0],
+				     .ino = v[1],
+				     .size = v[2],
+				     .mtime_ns = v[3],
+				     .uid = (uint32_t)v[4],
+				     .gid = (uint32_t)v[5]};
 		r = index_push(x, &e);
 		if (r < 0)
 			return r;

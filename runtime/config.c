@@ -413,6 +413,13 @@ int ve_config_save(struct ve_config *c)
 	return 0;
 }
 
+static int cmp_unsigned(const void *a, const void *b)
+{
+	unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 int ve_config_list(const struct ve_global *g, unsigned **ret, unsigned *ret_n)
 {
 	_cleanup_free_ char *dir = ve_strdup_printf("%s/conf", g->confdir);
@@ -453,12 +460,8 @@ int ve_config_list(const struct ve_global *g, unsigned **ret, unsigned *ret_n)
 		ids[n++] = id;
 	}
 	closedir(d);
-	for (unsigned i = 1; i < n; i++) /* insertion sort: lists are short and nearly sorted */
-		for (unsigned j = i; j > 0 && ids[j - 1] > ids[j]; j--) {
-			unsigned t = ids[j];
-			ids[j] = ids[j - 1];
-			ids[j - 1] = t;
-		}
+	/* readdir returns hash order: an insertion sort was O(N^2) with 1,000 VEs. */
+	qsort(ids, n, sizeof(*ids), cmp_unsigned);
 	*ret = TAKE_PTR(ids);
 	*ret_n = n;
 	return 0;
