@@ -362,6 +362,8 @@ int vcg_wait_event(const char *dir, const char *key, uint64_t want, unsigned tim
 
 		/* Reading arms the notification: a change after this read wakes the poll. */
 		r = read_key_fd(fd, key, &v);
+		if (r == -ENODEV && ve_streq(key, "populated"))
+			return 0; /* the cgroup was removed meanwhile */
 		if (r < 0 || v == want)
 			return r;
 		now = ve_now_usec();
