@@ -55,16 +55,8 @@ static int dir_umount(const struct ve_fs *fs)
 
 static int dir_destroy(const struct ve_fs *fs)
 {
-	int r;
-
 	ve_snapshot_umount_all(fs); /* rm -rf must not walk into a mounted snapshot */
-	r = ve_rm_rf(fs->private);
-
-	if (r < 0)
-		return log_errno(r, "Unable to remove private area %s: %m", fs->private);
-	if (rmdir(fs->root) < 0 && errno != ENOENT)
-		log_warn_errno(neg_errno(), "Unable to remove %s: %m, ignoring", fs->root);
-	return 0;
+	return storage_remove_private(fs);
 }
 
 static int dir_resize(const struct ve_fs *fs)

@@ -386,12 +386,7 @@ static int image_destroy(const struct ve_fs *fs)
 	r = image_detach(&p);
 	if (r < 0)
 		return r;
-	r = ve_rm_rf(fs->private);
-	if (r < 0)
-		return log_errno(r, "Unable to remove private area %s: %m", fs->private);
-	if (rmdir(fs->root) < 0 && errno != ENOENT)
-		log_warn_errno(neg_errno(), "Unable to remove %s: %m, ignoring", fs->root);
-	return 0;
+	return storage_remove_private(fs);
 }
 
 /* The inode count an image will have with blocks, and whether limit fits it. */

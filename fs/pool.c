@@ -228,12 +228,7 @@ static int pool_destroy(const struct ve_fs *fs)
 		if (pfd >= 0)
 			storage_prj_release(fs, pfd);
 	}
-	r = ve_rm_rf(fs->private);
-	if (r < 0)
-		return log_errno(r, "Unable to remove private area %s: %m", fs->private);
-	if (rmdir(fs->root) < 0 && errno != ENOENT)
-		log_warn_errno(neg_errno(), "Unable to remove %s: %m, ignoring", fs->root);
-	return 0;
+	return storage_remove_private(fs);
 }
 
 static int pool_resize(const struct ve_fs *fs)

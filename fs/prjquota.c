@@ -148,15 +148,11 @@ static int prj_destroy(const struct ve_fs *fs)
 		return -ENOMEM;
 	ve_snapshot_umount_all(fs); /* rm -rf must not walk into a mounted snapshot */
 	pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	r = ve_rm_rf(fs->private);
-	if (r < 0)
-		return log_errno(r, "Unable to remove private area %s: %m", fs->private);
+	r = storage_remove_private(fs);
 	/* Limits outlive the directory: a later VE with this CTID must start from none. */
-	if (pfd >= 0)
+	if (r == 0 && pfd >= 0)
 		storage_prj_release(fs, pfd);
-	if (rmdir(fs->root) < 0 && errno != ENOENT)
-		log_warn_errno(neg_errno(), "Unable to remove %s: %m, ignoring", fs->root);
-	return 0;
+	return r;
 }
 
 int storage_prj_resize(const struct ve_fs *fs)

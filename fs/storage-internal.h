@@ -22,6 +22,8 @@ int storage_overlay_mount(const char *lowerdir, const char *upper, const char *w
 			  const char *root);
 /* Unmounts root (waiting briefly while busy); not mounted is success. */
 int storage_overlay_umount(const char *root);
+/* Removes VE_PRIVATE (rm -rf) and the empty VE_ROOT directory: the end of every destroy. */
+int storage_remove_private(const struct ve_fs *fs);
 /* Sums st_blocks and inodes below dir without crossing mounts. */
 int storage_walk_usage(const char *dir, struct ve_fs_usage *ret);
 

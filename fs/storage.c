@@ -143,6 +143,17 @@ int ve_storage_is_mounted(const struct ve_fs *fs)
 	return r == -ENOENT ? 0 : r;
 }
 
+int storage_remove_private(const struct ve_fs *fs)
+{
+	int r = ve_rm_rf(fs->private);
+
+	if (r < 0)
+		return log_errno(r, "Unable to remove private area %s: %m", fs->private);
+	if (rmdir(fs->root) < 0 && errno != ENOENT)
+		log_warn_errno(neg_errno(), "Unable to remove %s: %m, ignoring", fs->root);
+	return 0;
+}
+
 int storage_overlay_mount(const char *lowerdir, const char *upper, const char *work,
 			  const char *root)
 {
