@@ -5,7 +5,7 @@ set -e
 PKGS="build-essential pkg-config libseccomp-dev libcap-dev libnl-3-dev libnl-route-3-dev
 libcgroup-dev libjansson-dev libcmocka-dev libnftables-dev nftables busybox-static iproute2
 iputils-ping debootstrap clang-format clang
-libclang-rt-14-dev qemu-system-x86 kmod xfsprogs"
+libclang-rt-14-dev qemu-system-x86 kmod xfsprogs jq"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -24,7 +24,7 @@ SUITE=bookworm
 # need libcmocka, the net code dlopens libnftables, t-limits builds its probe with gcc), plus the
 # storage tools (XFS and ext4 project quota, device-mapper thin pools) for the storage backends.
 # No clang (t-fuzz skips: fuzzing under TCG would be slow) and no network (t-debian skips).
-GUEST_PKGS=busybox-static,iproute2,iputils-ping,procps,kmod,psmisc,e2fsprogs,xfsprogs,quota,\
+GUEST_PKGS=busybox-static,iproute2,iputils-ping,procps,kmod,psmisc,e2fsprogs,xfsprogs,quota,jq,\
 dmsetup,thin-provisioning-tools,gcc,libc6-dev,groff-base,bsdextrautils,libcmocka0,nftables,\
 libnftables1,debootstrap
 # Loaded by the initramfs, in dependency order: virtio_rng early, or the CRNG is not ready for
