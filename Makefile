@@ -106,20 +106,20 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@tests/demo.sh
 
-bench-start: deps all
+bench-start: deps all $(HELPER_BINS)
 	@tests/bench/bench-start.sh
 
-bench-net: deps all
+bench-net: deps all $(HELPER_BINS)
 	@tests/bench/bench-net.sh
 
-bench-density: deps all
+bench-density: deps all $(HELPER_BINS)
 	@tests/bench/bench-density.sh
 
-bench-storage: deps all
+bench-storage: deps all $(HELPER_BINS)
 	@tests/bench/bench-storage.sh
 
 # Issue 6's page cache figure: 50 VEs from the Debian template running sshd, against one.
-bench-pagecache: deps all
+bench-pagecache: deps all $(HELPER_BINS)
 	@tests/bench/bench-pagecache.sh 50 debian-12
 
 # All of them, each timed, in under 15 minutes on 2 CPUs: bench-start with 2 x 25 cycles per

@@ -65,17 +65,6 @@ mkdir -p "$RES" "$VZ_CONFDIR/conf"
 : >"$RES/log.txt"
 trap clean EXIT
 bench_vzconf "$D" "$CG" "VE_BRIDGE=\"$BR\""
-VE_ROOT="$D/root/\$VEID"
-VE_PRIVATE="$D/private/\$VEID"
-TEMPLATE="$D/template"
-LOCKDIR="$D/lock"
-VE_RUNDIR="$D/run"
-LOGFILE="$D/vzctl.log"
-DIST_DIR="$TOP/templates"
-VE_BRIDGE="$BR"
-VE_CGROUP_PARENT="$CG"
-STOP_TIMEOUT="10"
-CONF
 
 # ---- 1. the net step of a start, per configuration ----
 mkve() { # mkve CTID SET-OPTIONS...

@@ -239,7 +239,7 @@ preflight() {
 	local avail t s load
 	[ "$(id -u)" = 0 ] || die "must run as root (namespaces, cgroups, mounts)"
 	[ -x "$VZCTL" ] || die "$VZCTL missing: run make first"
-	[ -x "$B/tests/reaper" ] || make -C "$TOP" --no-print-directory "$B/tests/reaper" >/dev/null ||
+	[ -x "$B/tests/reaper" ] || make -C "$TOP" --no-print-directory "${B#"$TOP"/}/tests/reaper" >/dev/null ||
 		die "cannot build $B/tests/reaper"
 	avail=$(awk '/^MemAvailable:/ { print int($2 / 1024) }' /proc/meminfo)
 	[ "$avail" -ge "$MIN_MEM_MB" ] ||
