@@ -82,7 +82,7 @@ preflight() {
 	local s load
 	[ "$(id -u)" = 0 ] || die "must run as root (loop devices, mounts, drop_caches)"
 	[ -x "$VZCTL" ] || die "$VZCTL missing: run make first"
-	[ -x "$B/tests/reaper" ] || make -C "$TOP" --no-print-directory "$B/tests/reaper" >/dev/null ||
+	[ -x "$B/tests/reaper" ] || make -C "$TOP" --no-print-directory "${B#"$TOP"/}/tests/reaper" >/dev/null ||
 		die "cannot build $B/tests/reaper"
 	command -v mkfs.ext4 >/dev/null && [ -w /dev/loop-control ] ||
 		die "the image layout needs mkfs.ext4 and /dev/loop-control"
