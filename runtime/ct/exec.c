@@ -39,12 +39,29 @@ static void close_pair(int p[2])
 		}
 }
 
+/*
+ * vzctl ignores SIGPIPE (cmd/vzctl.c) and ignored dispositions survive execve: reset them, so
+ * the command and the jobs it leaves behind die of a broken pipe as under any login, not of
+ * an EPIPE they do not expect ("yes: standard output: Broken pipe"). Nothing stays blocked.
+ */
+static void reset_signals(void)
+{
+	struct sigaction dfl = {.sa_handler = SIG_DFL};
+	sigset_t none;
+
+	for (int sig = 1; sig < NSIG; sig++)
+		(void)sigaction(sig, &dfl, NULL); /* EINVAL for SIGKILL, SIGSTOP, libc's own */
+	sigemptyset(&none);
+	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 /* The command itself, inside the VE. */
 static void exec_command(const struct ve_config *c, const struct ve_exec_opts *o,
 			 struct exec_pipes *p, char **env)
 {
 	int null = -1;
 
+	reset_signals();
 	if (o->pty) {
 		if (ct_pty_open_inside(p->sock[1]) < 0)
 			_exit(126);

@@ -49,4 +49,26 @@ exec 9>"$T_DIR/hostfile"
 check "an fd vzctl itself holds does not reach the VE" \
 	"$VZCTL" exec 801 "! ls -l /proc/self/fd | grep -q hostfile"
 exec 9>&-
+
+# A job the command leaves in the background outlives the command's shell: vzctl kills nothing.
+# With stdout redirected it still holds stderr, so exec waits for it (man vzctl: exec).
+t0=$(date +%s%N)
+"$VZCTL" exec 801 '(sleep 1; echo ran >/root/bg.out) >/dev/null &'
+ms=$((($(date +%s%N) - t0) / 1000000))
+expect_eq "a job holding stderr ran to its end after its shell exited" \
+	"$("$VZCTL" exec 801 'cat /root/bg.out 2>/dev/null')" "ran"
+check "exec waited for the job holding its stderr (${ms} ms)" test "$ms" -ge 1000
+# Fully redirected, it holds no pipe: exec returns at once and the job lives on under init.
+t0=$(date +%s%N)
+"$VZCTL" exec 801 'sleep 3017 </dev/null >/dev/null 2>&1 &'
+ms=$((($(date +%s%N) - t0) / 1000000))
+check "exec returned while the detached job runs (${ms} ms)" test "$ms" -lt 2500
+sleep 1
+expect_eq "the detached job is alive 1 s later, reparented to the VE's init" \
+	"$("$VZCTL" exec 801 'ps -o ppid,args | grep "[s]leep 3017" | tr -s " " | cut -d" " -f2')" "1"
+# vzctl ignores SIGPIPE for itself; the command starts with default dispositions, so a writer
+# into a closed pipe dies of SIGPIPE (status 141) as under a login, not of EPIPE.
+expect_eq "a command's writer into a closed pipe dies of SIGPIPE" \
+	"$("$VZCTL" exec 801 '(yes; echo "$?" >/root/yes.rc) | head -n 1 >/dev/null; cat /root/yes.rc')" \
+	"141"
 t_finish
