@@ -81,4 +81,8 @@ int ct_network_env(const struct ve_config *c, char ***env);
 /* A clean environment for processes vzctl puts inside the VE (caller frees). */
 char **ct_base_env(const struct ve_config *c);
 
+/* Every signal at its default disposition and none blocked (ignored ones survive execve):
+ * for what runs inside a VE. Only in a forked child. */
+void ct_reset_signals(void);
+
 #endif

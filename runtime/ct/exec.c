@@ -44,7 +44,7 @@ static void close_pair(int p[2])
  * the command and the jobs it leaves behind die of a broken pipe as under any login, not of
  * an EPIPE they do not expect ("yes: standard output: Broken pipe"). Nothing stays blocked.
  */
-static void reset_signals(void)
+void ct_reset_signals(void)
 {
 	struct sigaction dfl = {.sa_handler = SIG_DFL};
 	sigset_t none;
@@ -61,7 +61,7 @@ static void exec_command(const struct ve_config *c, const struct ve_exec_opts *o
 {
 	int null = -1;
 
-	reset_signals();
+	ct_reset_signals();
 	if (o->pty) {
 		if (ct_pty_open_inside(p->sock[1]) < 0)
 			_exit(126);

@@ -109,6 +109,8 @@ static void init_child(struct ct_spawn *s)
 	 * a half-made VE then never runs. */
 	if (read(s->sync_rd, &go, 1) != 1)
 		_exit(1);
+	/* Init and all it starts must not inherit vzctl's ignored SIGPIPE. */
+	ct_reset_signals();
 	/* Created by the host's root, we are unmapped in our own user namespace until we take
 	 * the ids the runtime has just mapped: the VE's root. */
 	r = 0;
