@@ -54,10 +54,7 @@ clean() {
 
 [ "$(id -u)" = 0 ] || die "needs root"
 # VE inits are orphans by design; a subreaper reaps them where PID 1 does not (bench-start).
-if [ -z "${VZKIT_REAPED:-}" ] && [ -x "$B/tests/reaper" ]; then
-	export VZKIT_REAPED=1
-	exec "$B/tests/reaper" bash "${BASH_SOURCE[0]}" "$@"
-fi
+bench_reaped "${BASH_SOURCE[0]}" "$@"
 [ "${1:-}" = clean ] && { clean; exit 0; }
 for t in iperf3 nsenter lxc-start nft; do command -v $t >/dev/null || die "missing $t"; done
 [ -x "$VZCTL" ] || die "build first (make all)"

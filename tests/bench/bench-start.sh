@@ -568,10 +568,7 @@ main() {
 
 # VE inits are orphans by design; run under the project's subreaper, because this sandbox's
 # PID 1 does not reap them (see tests/helpers/reaper.c).
-if [ -z "${VZKIT_REAPED:-}" ] && [ -x "$B/tests/reaper" ]; then
-	export VZKIT_REAPED=1
-	exec "$B/tests/reaper" bash "${BASH_SOURCE[0]}" "$@"
-fi
+bench_reaped "${BASH_SOURCE[0]}" "$@"
 if [ "${1:-}" = profile ]; then
 	[ "$(id -u)" = 0 ] || die "must run as root"
 	s=$(stale)
