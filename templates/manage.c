@@ -246,9 +246,7 @@ int ve_template_update(const struct ve_global *g, const char *name, char **ret_v
 	r = template_recipe(g, name, &recipe);
 	if (r < 0)
 		return r;
-	cache = ve_strdup_printf("%s/cache", g->template_dir);
-	name_dir = ve_strdup_printf("%s/cache/%s", g->template_dir, name);
-	if (!cache || !name_dir)
+	if (template_cache_paths(g, name, &cache, &name_dir) < 0)
 		return -ENOMEM;
 	r = ve_mkdir_p(cache, 0755);
 	if (r < 0)
@@ -368,9 +366,7 @@ int ve_template_remove(const struct ve_global *g, const char *name, const char *
 	r = template_check_global(g, false);
 	if (r < 0)
 		return r;
-	cache = ve_strdup_printf("%s/cache", g->template_dir);
-	name_dir = ve_strdup_printf("%s/cache/%s", g->template_dir, name);
-	if (!cache || !name_dir)
+	if (template_cache_paths(g, name, &cache, &name_dir) < 0)
 		return -ENOMEM;
 	if (!ve_path_exists(name_dir))
 		return log_errno(-ENOENT, "OS template %s has no cached version", name);

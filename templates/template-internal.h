@@ -10,6 +10,9 @@
 bool template_component_valid(const char *s);
 /* -EINVAL (logged) unless TEMPLATE (and DIST_DIR when need_dist) are set. */
 int template_check_global(const struct ve_global *g, bool need_dist);
+/* TEMPLATE/cache and TEMPLATE/cache/<name> (caller frees both, also on -ENOMEM). */
+int template_cache_paths(const struct ve_global *g, const char *name, char **ret_cache,
+			 char **ret_name_dir);
 /* Finished versions in TEMPLATE/cache/<name> (unsorted); an absent directory gives none. */
 int template_list_versions(const char *name_dir, char ***ret);
 /* The newest finished version, or -ENOENT. */

@@ -55,6 +55,14 @@ static bool is_dir_at(int dfd, const char *path)
 	return fstatat(dfd, path, &st, 0) == 0 && S_ISDIR(st.st_mode);
 }
 
+int template_cache_paths(const struct ve_global *g, const char *name, char **ret_cache,
+			 char **ret_name_dir)
+{
+	*ret_cache = ve_strdup_printf("%s/cache", g->template_dir);
+	*ret_name_dir = ve_strdup_printf("%s/cache/%s", g->template_dir, name);
+	return *ret_cache && *ret_name_dir ? 0 : -ENOMEM;
+}
+
 int template_check_global(const struct ve_global *g, bool need_dist)
 {
 	if (!g || !g->template_dir || (need_dist && !g->dist_dir)) {
@@ -569,9 +577,7 @@ int ve_template_ensure(const struct ve_global *g, const char *name, char **ret_v
 	r = template_check_global(g, true);
 	if (r < 0)
 		return r;
-	cache = ve_strdup_printf("%s/cache", g->template_dir);
-	name_dir = ve_strdup_printf("%s/cache/%s", g->template_dir, name);
-	if (!cache || !name_dir)
+	if (template_cache_paths(g, name, &cache, &name_dir) < 0)
 		return -ENOMEM;
 	/* Fast path without the lock: published versions never change. */
 	r = template_newest_version(name_dir, ret_version);
