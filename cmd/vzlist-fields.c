@@ -115,6 +115,7 @@ GET_USED(get_swappages, has_stats, r->swap_used / VE_PAGE_SIZE)
 GET_USED(get_diskspace, has_disk, r->disk_used / 1024)
 GET_USED(get_diskinodes, has_disk, r->inodes_used)
 GET_USED(get_uptime, has_uptime, r->uptime)
+GET_USED(get_pid, init_pid, (uint64_t)r->init_pid)
 
 #define GET_LIMIT(fn, expr)                                                                        \
 	static void fn(const struct vzlist_row *r, struct vzlist_value *v)                         \
@@ -181,6 +182,7 @@ const struct vzlist_field vzlist_fields[] = {
     {"diskinodes.h", "DINODES.H", 10, VZLIST_NUM, 0, false, "inode hard limit", get_diskinodes_h},
     {"uptime", "UPTIME", 15, VZLIST_UPTIME, VZLIST_NEED_UPTIME, false,
      "time since start (running VEs)", get_uptime},
+    {"pid", "PID", 8, VZLIST_NUM, 0, false, "host pid of the VE's init (running VEs)", get_pid},
 };
 const size_t vzlist_n_fields = ARRAY_SIZE(vzlist_fields);
 

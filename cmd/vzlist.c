@@ -249,6 +249,8 @@ static void gather_usage(const struct ve_config *c, const struct ve_status *st, 
 		r->disk_used = fu.bytes_used;
 		r->inodes_used = fu.inodes_used;
 	}
+	if (st->running && c->type != VE_TYPE_VM)
+		r->init_pid = st->init_pid;
 	if ((need & VZLIST_NEED_UPTIME) && st->running && st->init_pid > 0 &&
 	    process_uptime(st->init_pid, &r->uptime) == 0)
 		r->has_uptime = true;

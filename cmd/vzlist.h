@@ -68,6 +68,7 @@ struct vzlist_row {
 	uint64_t inodes_used;
 	bool has_uptime;
 	uint64_t uptime; /* seconds since the VE's init started */
+	pid_t init_pid;	 /* the VE's init on the host; 0 when not running */
 };
 
 /* What a set of fields needs gathered beyond the config and the status. */

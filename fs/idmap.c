@@ -118,16 +118,16 @@ void storage_idmap_lower_umount(const struct ve_fs *fs)
 		log_warn_errno(neg_errno(), "Unable to unmount %s: %m, ignoring", path);
 }
 
-int storage_idmap_root(const struct ve_fs *fs)
+int storage_idmap_root(const struct ve_fs *fs, int fd)
 {
 	struct stat st;
 
 	/* The VE's / belongs to its root: chown through the overlay copies that up once. */
-	if (lstat(fs->root, &st) < 0)
-		return log_errno(neg_errno(), "Unable to stat %s: %m", fs->root);
+	if (fstat(fd, &st) < 0)
+		return log_errno(neg_errno(), "Unable to stat the root of %s: %m", fs->root);
 	if (st.st_uid == fs->uidmap.outside && st.st_gid == fs->gidmap.outside)
 		return 0;
-	if (lchown(fs->root, fs->uidmap.outside, fs->gidmap.outside) < 0)
+	if (fchownat(fd, "", fs->uidmap.outside, fs->gidmap.outside, AT_EMPTY_PATH) < 0)
 		return log_errno(neg_errno(), "Unable to give %s to the VE's root: %m", fs->root);
 	return 0;
 }

@@ -17,9 +17,14 @@ int storage_image_check(const char **why);
 /* fs/compact.c: err (logged) when fs->thick and backend o cannot preallocate, else 0. */
 int storage_thick_check(const struct ve_fs *fs, const struct ve_storage_ops *o, int err);
 
-/* Mounts overlay(lower, upper, work) on root, creating root. */
-int storage_overlay_mount(const char *lowerdir, const char *upper, const char *work,
-			  const char *root);
+/*
+ * The VE root: overlay(lowerdir, upper, work), the template idmapped for a VE with a user
+ * namespace and the root directory given to the VE's root. ret_fd NULL: attached at VE_ROOT
+ * (created); else a detached mount (*ret_fd, O_CLOEXEC) in no mount namespace, and VE_ROOT
+ * only created, as the mount point init attaches it on in its own namespace.
+ */
+int storage_overlay_mount(const struct ve_fs *fs, const char *lowerdir, const char *upper,
+			  const char *work, int *ret_fd);
 /* Unmounts root (waiting briefly while busy); not mounted is success. */
 int storage_overlay_umount(const char *root);
 /* Removes VE_PRIVATE (rm -rf) and the empty VE_ROOT directory: the end of every destroy. */
@@ -31,8 +36,17 @@ int storage_walk_usage(const char *dir, struct ve_fs_usage *ret);
  * of the template at VE_PRIVATE/lower; *ret_path is the overlay's lower layer then. */
 int storage_idmap_lower(const struct ve_fs *fs, const char *lowerdir, char **ret_path);
 void storage_idmap_lower_umount(const struct ve_fs *fs);
-/* Gives the mounted VE root directory to the VE's root user. */
-int storage_idmap_root(const struct ve_fs *fs);
+/* Gives the VE root directory (the overlay's root, fd) to the VE's root user. */
+int storage_idmap_root(const struct ve_fs *fs, int fd);
+
+/* fs/mntns.c: a private copy of the caller's mount namespace (all mounts private) for mounts
+ * no other process may see; leave returns to the namespace and working directory entered
+ * from, and the copy with its mounts goes away. Single-threaded callers only. */
+struct storage_mntns {
+	int host, cwd;
+};
+int storage_mntns_enter(struct storage_mntns *ns);
+void storage_mntns_leave(struct storage_mntns *ns);
 
 /* fs/copy.c: in's data into out (empty), holes kept, reflinked where possible. */
 int storage_copy_data(int in, int out);
@@ -93,7 +107,7 @@ int storage_quota_set_grace(int fd, uint64_t seconds);
 int storage_prj_setup(const struct ve_fs *fs, const char *base);
 /* Clears the VE's project limits on the filesystem of the directory fd. */
 void storage_prj_release(const struct ve_fs *fs, int fd);
-int storage_prj_mount(const struct ve_fs *fs, const char *lowerdir);
+int storage_prj_mount(const struct ve_fs *fs, const char *lowerdir, int *ret_fd);
 int storage_prj_umount(const struct ve_fs *fs);
 int storage_prj_resize(const struct ve_fs *fs);
 int storage_prj_usage(const struct ve_fs *fs, struct ve_fs_usage *ret);

@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -90,21 +91,19 @@ int ve_storage_create(const struct ve_fs *fs)
 int ve_storage_mount(const struct ve_fs *fs, const char *lowerdir)
 {
 	const struct ve_storage_ops *o = ops_of(fs);
-	_cleanup_free_ char *mapped = NULL;
-	int r;
+
+	return o ? o->mount(fs, lowerdir, NULL) : -EINVAL;
+}
+
+int ve_storage_open_root(const struct ve_fs *fs, const char *lowerdir)
+{
+	const struct ve_storage_ops *o = ops_of(fs);
+	int fd = -1, r;
 
 	if (!o)
 		return -EINVAL;
-	if (!fs->uidmap.count) /* a privileged VE sees the template as it is */
-		return o->mount(fs, lowerdir);
-	r = storage_idmap_lower(fs, lowerdir, &mapped);
-	if (r == 0)
-		r = o->mount(fs, mapped);
-	if (r == 0 && (r = storage_idmap_root(fs)) < 0)
-		o->umount(fs);
-	if (r < 0)
-		storage_idmap_lower_umount(fs);
-	return r;
+	r = o->mount(fs, lowerdir, &fd);
+	return r < 0 ? r : fd;
 }
 
 int ve_storage_umount(const struct ve_fs *fs)
@@ -154,22 +153,88 @@ int storage_remove_private(const struct ve_fs *fs)
 	return 0;
 }
 
-int storage_overlay_mount(const char *lowerdir, const char *upper, const char *work,
-			  const char *root)
+/* The kernel's own words for a failed fsconfig (overlayfs explains which layer it refused). */
+static int fs_context_error(int fs_fd, int r, const char *root)
 {
-	_cleanup_free_ char *opts = NULL;
+	char msg[256];
+	ssize_t n = fs_fd >= 0 ? read(fs_fd, msg, sizeof(msg) - 1) : -1;
+
+	if (n > 2) {
+		msg[n] = '\0';
+		msg[strcspn(msg, "\n")] = '\0';
+		return log_errno(r, "Unable to mount overlay for %s: %s (%m)", root, msg + 2);
+	}
+	return log_errno(r, "Unable to mount overlay for %s: %m", root);
+}
+
+/* overlay(lower, upper, work) as a detached mount: in no mount namespace until attached. */
+static int overlay_fsmount(const char *lower, const char *upper, const char *work, const char *root)
+{
+	_cleanup_close_ int fs_fd = fsopen("overlay", FSOPEN_CLOEXEC);
+	int fd;
+
+	if (fs_fd < 0 || fsconfig(fs_fd, FSCONFIG_SET_STRING, "source", "overlay", 0) < 0 ||
+	    fsconfig(fs_fd, FSCONFIG_SET_STRING, "lowerdir", lower, 0) < 0 ||
+	    fsconfig(fs_fd, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
+	    fsconfig(fs_fd, FSCONFIG_SET_STRING, "workdir", work, 0) < 0 ||
+	    fsconfig(fs_fd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return fs_context_error(fs_fd, neg_errno(), root);
+	fd = fsmount(fs_fd, FSMOUNT_CLOEXEC, 0);
+	if (fd < 0)
+		return fs_context_error(fs_fd, neg_errno(), root);
+	return fd;
+}
+
+/* The overlay with the template idmapped for the VE. Older kernels (6.1) take only layers
+ * attached in the caller's mount namespace: the idmapped template is attached in a private
+ * copy of it, which vanishes when we leave (the overlay keeps its own clones of its layers). */
+static int overlay_idmapped(const struct ve_fs *fs, const char *lowerdir, const char *upper,
+			    const char *work, bool detached)
+{
+	struct storage_mntns ns = {-1, -1};
+	_cleanup_free_ char *mapped = NULL;
+	int r = detached ? storage_mntns_enter(&ns) : 0;
+
+	if (r < 0)
+		return log_errno(r, "Unable to make a private mount namespace: %m");
+	r = storage_idmap_lower(fs, lowerdir, &mapped);
+	if (r == 0)
+		r = overlay_fsmount(mapped, upper, work, fs->root);
+	if (detached)
+		storage_mntns_leave(&ns);
+	else if (r < 0)
+		storage_idmap_lower_umount(fs);
+	return r;
+}
+
+int storage_overlay_mount(const struct ve_fs *fs, const char *lowerdir, const char *upper,
+			  const char *work, int *ret_fd)
+{
+	_cleanup_close_ int fd = -1;
 	int r;
 
-	r = ve_mkdir_p(root, 0755);
+	r = ve_mkdir_p(fs->root, 0755);
 	if (r < 0)
-		return log_errno(r, "Unable to create VE root %s: %m", root);
+		return log_errno(r, "Unable to create VE root %s: %m", fs->root);
 	if (strpbrk(lowerdir, ",:") || strpbrk(upper, ",:") || strpbrk(work, ",:"))
 		return log_errno(-EINVAL, "Overlay paths may not hold ',' or ':' (%s)", upper);
-	opts = ve_strdup_printf("lowerdir=%s,upperdir=%s,workdir=%s", lowerdir, upper, work);
-	if (!opts)
-		return -ENOMEM;
-	if (mount("overlay", root, "overlay", 0, opts) < 0)
-		return log_errno(neg_errno(), "Unable to mount overlay on %s: %m", root);
+	if (fs->uidmap.count) /* a privileged VE sees the template as it is */
+		fd = overlay_idmapped(fs, lowerdir, upper, work, ret_fd);
+	else
+		fd = overlay_fsmount(lowerdir, upper, work, fs->root);
+	if (fd < 0)
+		return fd;
+	r = fs->uidmap.count ? storage_idmap_root(fs, fd) : 0;
+	if (r == 0 && !ret_fd &&
+	    move_mount(fd, "", AT_FDCWD, fs->root, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		r = log_errno(neg_errno(), "Unable to mount overlay on %s: %m", fs->root);
+	if (r < 0) {
+		if (fs->uidmap.count && !ret_fd)
+			storage_idmap_lower_umount(fs);
+		return r;
+	}
+	if (ret_fd)
+		*ret_fd = TAKE_FD(fd);
 	return 0;
 }
 

@@ -24,8 +24,10 @@ struct ve_storage_ops {
 	int (*probe)(const char *private_dir);
 	/* Creates VE_PRIVATE with its upper/work layout; -EEXIST if it exists. */
 	int (*create)(const struct ve_fs *fs);
-	/* Mounts the overlay of lowerdir and the VE's upper at VE_ROOT. */
-	int (*mount)(const struct ve_fs *fs, const char *lowerdir);
+	/* Mounts the overlay of lowerdir and the VE's upper (storage_overlay_mount): at VE_ROOT
+	 * when ret_fd is NULL, else detached into *ret_fd. A disk of the VE's own (image) is
+	 * attached on the host either way. */
+	int (*mount)(const struct ve_fs *fs, const char *lowerdir, int *ret_fd);
 	int (*umount)(const struct ve_fs *fs);
 	/* Removes VE_PRIVATE and everything the backend allocated; ENOENT is success. */
 	int (*destroy)(const struct ve_fs *fs);
@@ -63,7 +65,16 @@ const char *ve_storage_choose_layout(const struct ve_fs *fs);
 
 /* Convenience wrappers over the VE's recorded backend. */
 int ve_storage_create(const struct ve_fs *fs);
+/* Mounts the VE at VE_ROOT on the host (vzctl mount). */
 int ve_storage_mount(const struct ve_fs *fs, const char *lowerdir);
+/*
+ * The VE's root for its start: the same overlay as a detached mount, in no mount namespace, so
+ * the host's mount table does not grow with the running VEs; init attaches it in its own mount
+ * namespace. Returns the mount's fd (O_CLOEXEC; closing it before it is attached unmounts it).
+ * A disk of the VE's own is attached on the host as for ve_storage_mount, and
+ * ve_storage_umount releases it once the VE is down. Negative errno, logged.
+ */
+int ve_storage_open_root(const struct ve_fs *fs, const char *lowerdir);
 int ve_storage_umount(const struct ve_fs *fs);
 int ve_storage_destroy(const struct ve_fs *fs);
 int ve_storage_usage(const struct ve_fs *fs, struct ve_fs_usage *ret);

@@ -122,6 +122,12 @@ int ve_is_mount_point(const char *path);
 int ve_open_in_root(int rootfd, const char *path, int flags);
 int ve_open_in_root_walk(int rootfd, const char *path, int flags);
 
+/* Sends byte with fd (none when fd < 0) over the unix socket sock: 0 or -EIO. */
+int ve_send_fd(int sock, char byte, int fd);
+/* Receives what ve_send_fd sent: the fd (O_CLOEXEC), -1 when none came with the byte
+ * (*ret_byte, may be NULL), -EIO when nothing came (the other end closed). */
+int ve_recv_fd(int sock, char *ret_byte);
+
 /* Parses a decimal unsigned integer; -EINVAL on junk, -ERANGE on overflow. */
 int ve_parse_u64(const char *s, uint64_t *ret);
 

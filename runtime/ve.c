@@ -65,7 +65,9 @@ int ve_destroy(struct ve_config *c)
 
 int ve_mount(struct ve_config *c)
 {
-	return ops(c)->mount(c);
+	int r = init_cgroups(c); /* whether it runs is asked of its cgroup */
+
+	return r < 0 ? r : ops(c)->mount(c);
 }
 
 int ve_umount(struct ve_config *c)

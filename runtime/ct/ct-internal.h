@@ -16,7 +16,8 @@ extern const struct ve_backend_ops ve_ct_ops;
 /* Everything the VE's init process needs, prepared on the host before the fork. */
 struct ct_spawn {
 	const struct ve_config *c;
-	const char *root;      /* VE_ROOT, mounted */
+	const char *root;      /* VE_ROOT: the mount point init attaches root_fd on */
+	int root_fd;	       /* the VE root: a detached mount, or a clone of VE_ROOT's */
 	char *prestart_script; /* run inside before init (hostname, dns), or NULL */
 	char **prestart_env;
 	int sync_rd;	   /* child reads the "go" byte here */
@@ -31,15 +32,16 @@ struct ct_spawn {
 
 /* ct/spawn.c: forks the helper, which joins the VE's cgroup at once and waits. */
 int ct_spawn_helper(struct ct_spawn *s);
-/* Lets the helper clone init into new namespaces; returns init's host pid. The VE root must
- * be mounted by then: init's mount namespace is a copy of the host's at that moment. */
+/* Hands the helper s->root_fd and lets it clone init into new namespaces; returns init's host
+ * pid. */
 int ct_spawn_clone(struct ct_spawn *s, pid_t *ret_pid);
 /* Ends a helper that has not cloned yet. */
 void ct_spawn_abort(struct ct_spawn *s);
 /* Waits for init's exec: 0 once exec'd, else the child's error (logged). */
 int ct_spawn_result(int err_rd, const struct ve_config *c);
-/* ct/rootfs.c: in the child: mounts /proc, /sys, /dev, /run and pivots into root. */
-int ct_rootfs_setup(const struct ve_config *c, const char *root, const char **ret_what);
+/* ct/rootfs.c: in the child, standing on the root's mount point: attaches root_fd there,
+ * mounts /proc, /sys, /dev, /run in it and pivots into it. */
+int ct_rootfs_setup(const struct ve_config *c, int root_fd, const char **ret_what);
 
 /* ct/state.c: the pid file RUNDIR/<veid>.pid ("pid starttime"), written when a start begins. */
 /* started: init has been exec'd. Until then the file says "starting": whoever next holds the

@@ -102,6 +102,8 @@ static int ct_status(const struct ve_config *c, struct ve_status *ret)
 	if (r < 0)
 		return r;
 	ret->running = ret->init_pid > 0;
+	/* A running VE's root is mounted in its own mount namespace only. */
+	ret->mounted |= ret->running;
 	return 0;
 }
 
@@ -140,10 +142,14 @@ static int ct_destroy(struct ve_config *c)
 static int ct_mount(struct ve_config *c)
 {
 	_cleanup_free_ char *lower = NULL;
-	int r = ve_storage_is_mounted(&c->fs);
+	struct ve_status st;
+	int r = ct_status(c, &st);
 
-	if (r == 1)
-		return log_errno(-EALREADY, "Container is already mounted");
+	if (r < 0)
+		return r;
+	if (st.mounted)
+		return log_errno(-EALREADY, "Container is already mounted%s",
+				 st.running ? " (it is running)" : "");
 	r = ve_template_root(c->global, c->fs.ostemplate, c->fs.ostemplate_version, &lower);
 	if (r < 0)
 		return log_errno(-ENOPKG, "OS template %s not found", c->fs.ostemplate);

@@ -15,33 +15,8 @@
 #include <sys/socket.h>
 #include <termios.h>
 
-/* A one-byte message that carries one file descriptor (SCM_RIGHTS). */
-struct fd_msg {
-	char byte;
-	struct iovec iov;
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} u;
-	struct msghdr msg;
-};
-
-static struct msghdr *fd_msg_init(struct fd_msg *m)
-{
-	memset(m, 0, sizeof(*m));
-	m->byte = 'p';
-	m->iov = (struct iovec){.iov_base = &m->byte, .iov_len = 1};
-	m->msg = (struct msghdr){.msg_iov = &m->iov,
-				 .msg_iovlen = 1,
-				 .msg_control = m->u.buf,
-				 .msg_controllen = sizeof(m->u.buf)};
-	return &m->msg;
-}
-
 int ct_pty_open_inside(int sock)
 {
-	struct fd_msg m;
-	struct msghdr *msg = fd_msg_init(&m);
 	int unlock = 0, master, slave;
 
 	master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -51,11 +26,7 @@ int ct_pty_open_inside(int sock)
 	slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY);
 	if (slave < 0)
 		return -1;
-	m.u.h.cmsg_level = SOL_SOCKET;
-	m.u.h.cmsg_type = SCM_RIGHTS;
-	m.u.h.cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(&m.u.h), &master, sizeof(int));
-	if (sendmsg(sock, msg, 0) != 1)
+	if (ve_send_fd(sock, 'p', master) < 0)
 		return -1;
 	close(master);
 	if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0)
@@ -65,22 +36,6 @@ int ct_pty_open_inside(int sock)
 	if (slave > 2)
 		close(slave);
 	return 0;
-}
-
-static int recv_fd(int sock)
-{
-	struct fd_msg m;
-	struct msghdr *msg = fd_msg_init(&m);
-	struct cmsghdr *c;
-	int fd;
-
-	if (recvmsg(sock, msg, MSG_CMSG_CLOEXEC) != 1)
-		return -EIO;
-	c = CMSG_FIRSTHDR(msg);
-	if (!c || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(sizeof(int)))
-		return -EIO;
-	memcpy(&fd, CMSG_DATA(c), sizeof(int));
-	return fd;
 }
 
 static void copy_winsize(int from, int to)
@@ -116,10 +71,10 @@ int ct_pty_relay(int sock, int in, int out)
 	struct termios saved, raw;
 	bool tty = isatty(in) && tcgetattr(in, &saved) == 0;
 	sigset_t mask;
-	int master = recv_fd(sock), sfd;
+	int master = ve_recv_fd(sock, NULL), sfd;
 
 	if (master < 0)
-		return log_errno(master, "Unable to get the VE's terminal: %m");
+		return log_errno(-EIO, "Unable to get the VE's terminal: %m");
 	if (tty) {
 		raw = saved;
 		cfmakeraw(&raw);

@@ -199,8 +199,9 @@ static int pivot(const char *root, const char **what)
 	return 0;
 }
 
-int ct_rootfs_setup(const struct ve_config *c, const char *root, const char **ret_what)
+int ct_rootfs_setup(const struct ve_config *c, int root_fd, const char **ret_what)
 {
+	const char *root = ".";
 	int r;
 
 	/* No mount of the VE may propagate to the host or back (and CRIU requires it). */
@@ -208,24 +209,21 @@ int ct_rootfs_setup(const struct ve_config *c, const char *root, const char **re
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return neg_errno();
 	/*
-	 * The VE root is our cwd (the helper entered it as the host's root): an unprivileged VE's
-	 * root may not be allowed to walk the path to it. A clone of that mount attached on top of
-	 * it is a mount of this namespace's own (the copy of the host's mount is locked in a user
-	 * namespace, and pivot_root refuses locked mounts); fchdir steps onto it.
+	 * The VE root is a detached mount, in no namespace: the host's mount table never lists
+	 * it. Attached on our cwd (the mount point the helper entered as the host's root: an
+	 * unprivileged VE's root may not be allowed to walk the path to it), it is a mount of
+	 * this namespace's own, which pivot_root accepts (copies of the host's mounts are locked
+	 * in a user namespace); fchdir steps onto it.
 	 */
-	*ret_what = "clone the VE root mount";
-	int tree = (int)syscall(SYS_open_tree, AT_FDCWD, ".",
-				OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
-	if (tree < 0)
-		return neg_errno();
-	r = (int)syscall(SYS_move_mount, tree, "", AT_FDCWD, ".", MOVE_MOUNT_F_EMPTY_PATH);
+	*ret_what = "attach the VE root";
+	r = (int)syscall(SYS_move_mount, root_fd, "", AT_FDCWD, ".", MOVE_MOUNT_F_EMPTY_PATH);
 	if (r == 0)
-		r = fchdir(tree);
+		r = fchdir(root_fd);
 	r = r < 0 ? neg_errno() : 0;
-	close(tree);
+	close(root_fd);
 	if (r < 0)
 		return r;
-	root = "."; /* everything below is relative to the new root mount */
+	/* everything below is relative to the new root mount */
 	r = mount_proc(root, ret_what);
 	if (r == 0)
 		r = mount_sys(root, ret_what);

@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -118,7 +119,7 @@ static void init_child(struct ct_spawn *s)
 	    (setgroups(0, NULL) < 0 || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
 		r = neg_errno(), what = "become the VE's root";
 	if (r == 0)
-		r = ct_rootfs_setup(c, s->root, &what);
+		r = ct_rootfs_setup(c, s->root_fd, &what);
 	if (r == 0) {
 		const char *h = c->net.hostname ? c->net.hostname : c->veid_str;
 		what = "set hostname";
@@ -203,16 +204,23 @@ static void helper(struct ct_spawn *s, int clone_rd, int pid_wr)
 		report(s->err_wr, r, "prepare the seccomp filter");
 		_exit(1);
 	}
-	if (read(clone_rd, &go, 1) != 1)
+	r = ve_recv_fd(clone_rd, &go);
+	if (r == -EIO)
 		_exit(1); /* the start was abandoned */
+	s->root_fd = r;
+	if (s->root_fd < 0) {
+		report(s->err_wr, -EBADF, "receive the VE root");
+		_exit(1);
+	}
 	r = setup_timens();
 	if (r < 0) {
 		report(s->err_wr, r, "create the time namespace");
 		_exit(1);
 	}
-	/* Init starts in the VE root: it never has to look the path up (see ct_rootfs_setup). */
+	/* Init starts on the VE root's mount point, where it attaches the root: it never has to
+	 * look the path up (see ct_rootfs_setup). */
 	if (chdir(s->root) < 0) {
-		report(s->err_wr, neg_errno(), "enter the VE root");
+		report(s->err_wr, neg_errno(), "enter the VE root's mount point");
 		_exit(1);
 	}
 	/* With CLONE_NEWUSER the user namespace is made first and owns the others, so the VE's
@@ -264,8 +272,9 @@ int ct_spawn_helper(struct ct_spawn *s)
 {
 	int cfd[2], pfd[2];
 
-	if (pipe2(cfd, O_CLOEXEC) < 0)
-		return log_errno(neg_errno(), "pipe: %m");
+	/* A socket: the clone command carries the VE root's mount. */
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, cfd) < 0)
+		return log_errno(neg_errno(), "socketpair: %m");
 	if (pipe2(pfd, O_CLOEXEC) < 0) {
 		close(cfd[0]);
 		close(cfd[1]);
@@ -309,7 +318,7 @@ int ct_spawn_clone(struct ct_spawn *s, pid_t *ret_pid)
 	pid_t pid = 0;
 	ssize_t n = -1;
 
-	if (write(s->clone_wr, "c", 1) == 1)
+	if (ve_send_fd(s->clone_wr, 'c', s->root_fd) == 0)
 		n = read(s->pid_rd, &pid, sizeof(pid));
 	reap_helper(s);
 	if (n != sizeof(pid) || pid <= 0)

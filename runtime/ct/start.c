@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <string.h>
 #include <linux/openat2.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
@@ -58,17 +59,28 @@ static int step_mount(struct start_ctx *x)
 	r = ve_storage_is_mounted(&c->fs);
 	if (r < 0)
 		return log_errno(r, "Unable to check %s: %m", c->fs.root);
-	if (r == 1)
-		return 0; /* vzctl mount before start is allowed */
-	r = ve_storage_mount(&c->fs, x->lowerdir);
+	if (r == 1) {
+		/* vzctl mount before start is allowed: init gets a clone of that mount. */
+		x->spawn.root_fd = open_tree(AT_FDCWD, c->fs.root,
+					     OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+		if (x->spawn.root_fd < 0)
+			return log_errno(neg_errno(), "Unable to clone the mount %s: %m",
+					 c->fs.root);
+		return 0;
+	}
+	x->mounted_here = true; /* a failed open_root may leave its disk attached */
+	r = ve_storage_open_root(&c->fs, x->lowerdir);
 	if (r < 0)
 		return r;
-	x->mounted_here = true;
+	x->spawn.root_fd = r;
 	return 0;
 }
 
 static void undo_mount(struct start_ctx *x)
 {
+	/* Unattached, the root goes with its fd; attached, with init's mount namespace. */
+	if (x->spawn.root_fd >= 0)
+		close(TAKE_FD(x->spawn.root_fd));
 	if (x->mounted_here)
 		ve_storage_umount(&x->c->fs);
 }
@@ -141,8 +153,18 @@ static int step_clone(struct start_ctx *x)
 
 static void undo_clone(struct start_ctx *x)
 {
-	if (x->pid > 0)
-		kill(x->pid, SIGKILL); /* the cgroup step's undo catches anything it forked */
+	_cleanup_close_ int pidfd = -1;
+	struct pollfd p;
+
+	if (x->pid <= 0)
+		return;
+	/* Waited for: its mount namespace holds the VE's root, which the next undo unmounts.
+	 * The cgroup step's undo catches anything it forked. */
+	pidfd = (int)syscall(SYS_pidfd_open, x->pid, 0);
+	kill(x->pid, SIGKILL);
+	p = (struct pollfd){.fd = pidfd, .events = POLLIN};
+	if (pidfd >= 0)
+		poll(&p, 1, 5000);
 }
 
 /* The VE's id maps, written by the host's root before init does anything. */
@@ -240,11 +262,12 @@ static const struct start_step steps[] = {
 
 int ct_start(struct ve_config *c, const struct ve_start_opts *o)
 {
-	struct start_ctx x = {.c = c,
-			      .o = o,
-			      .sync_wr = -1,
-			      .err_rd = -1,
-			      .spawn = {.sync_rd = -1, .err_wr = -1, .clone_wr = -1, .pid_rd = -1}};
+	struct start_ctx x = {
+	    .c = c,
+	    .o = o,
+	    .sync_wr = -1,
+	    .err_rd = -1,
+	    .spawn = {.sync_rd = -1, .err_wr = -1, .clone_wr = -1, .pid_rd = -1, .root_fd = -1}};
 	size_t i;
 	int r = 0;
 
@@ -270,7 +293,7 @@ int ct_start(struct ve_config *c, const struct ve_start_opts *o)
 		r = ct_state_write(c, x.pid, true);
 	if (r == 0)
 		r = wait_booted(&x);
-	int fds[] = {x.sync_wr, x.err_rd, x.spawn.sync_rd, x.spawn.err_wr};
+	int fds[] = {x.sync_wr, x.err_rd, x.spawn.sync_rd, x.spawn.err_wr, x.spawn.root_fd};
 	for (size_t k = 0; k < ARRAY_SIZE(fds); k++)
 		if (fds[k] >= 0)
 			close(fds[k]);

@@ -49,6 +49,12 @@ check "/proc/kcore or kallsyms is masked" \
 check "a file written inside lands in the VE's upper layer" \
 	"$VZCTL" exec 101 'echo data > /root/file'
 check "... and only there" test -f "$T_DIR/private/101/upper/root/file"
+check "the running VE's root is not in the host's mount table" \
+	sh -c "! grep -q ' $T_DIR/' /proc/self/mountinfo"
+check "... the host sees the VE's files through its init" test -x "/proc/$pid/root/sbin/init"
+expect_eq "... and the VE its root as an overlay" \
+	"$("$VZCTL" exec 101 "awk '\$2 == \"/\" { print \$3 }' /proc/mounts")" "overlay"
+expect_rc 41 "mount of a running VE" "$VZCTL" mount 101
 expect_rc 32 "destroy of a running VE" "$VZCTL" destroy 101
 expect_rc 0 "stop" "$VZCTL" stop 101
 expect_eq "status after stop" "$("$VZCTL" status 101)" "CTID 101 exist unmounted down"
@@ -63,6 +69,14 @@ expect_rc 0 "stop --fast" "$VZCTL" stop 101 --fast
 expect_rc 0 "mount" "$VZCTL" mount 101
 expect_rc 41 "second mount" "$VZCTL" mount 101
 check "the VE root holds the template" test -x "$T_DIR/root/101/sbin/init"
+expect_rc 0 "start of a mounted VE" "$VZCTL" start 101
+expect_eq "... runs on that mount" "$("$VZCTL" exec 101 cat /root/file)" "data"
+check "... a file written inside shows on the host's mount" \
+	sh -c "'$VZCTL' exec 101 'echo m > /root/m' && test -f '$T_DIR/root/101/root/m'"
+expect_rc 0 "... stop" "$VZCTL" stop 101 --fast
+expect_eq "... unmounts it, as vzctl does" "$("$VZCTL" status 101)" \
+	"CTID 101 exist unmounted down"
+expect_rc 0 "mount again" "$VZCTL" mount 101
 expect_rc 41 "destroy of a mounted VE" "$VZCTL" destroy 101
 expect_rc 0 "umount" "$VZCTL" umount 101
 expect_rc 40 "umount of an unmounted VE" "$VZCTL" umount 101

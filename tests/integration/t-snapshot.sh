@@ -34,7 +34,8 @@ snapshot_cycle() {
 	check "$l: ... without the later file" test ! -e "$mnt/added"
 	check "$l: ... a file deleted later is there" test -e "$mnt/etc/motd"
 	check "$l: ... read-only" sh -c "! touch '$mnt/x' 2>/dev/null"
-	uid=$(stat -c %u "$T_DIR/root/$id/bin/sh")
+	# The running VE's root is in its own mount namespace only: seen through its init.
+	uid=$(stat -c %u "/proc/$(ve_init_pid "$id")/root/bin/sh")
 	expect_eq "$l: ... the template has the VE's owner ids" "$(stat -c %u "$mnt/bin/sh")" "$uid"
 	expect_rc 158 "$l: delete a mounted snapshot is refused" \
 		"$VZCTL" snapshot-delete "$id" --id "$UUID1"
