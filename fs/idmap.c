@@ -26,32 +26,38 @@ static int write_map(pid_t pid, const char *file, const struct ve_idmap *m)
 	return ve_write_file(path, line, 0);
 }
 
+/* The user namespace's process: it shares our memory and fd table, so it only waits in one
+ * read(), which cannot fail here, until the parent closes the pipe's other end. */
+static int userns_child(void *arg)
+{
+	char c;
+
+	(void)!read(*(int *)arg, &c, 1);
+	return 0;
+}
+
 /*
  * A user namespace with the VE's maps, for mount_setattr. Its process only lives until the
- * namespace is opened: an open fd keeps the namespace.
+ * namespace is opened: an open fd keeps the namespace. CLONE_VM: no copy of our page tables
+ * to make, and none to tear down at its exit, which we wait for (our stack holds its stack).
  */
 static int userns_fd(const struct ve_fs *fs)
 {
+	char stack[8192] __attribute__((aligned(16)));
 	char path[64];
 	int pfd[2], fd = -1, r, status;
 	pid_t pid;
 
 	if (pipe2(pfd, O_CLOEXEC) < 0)
 		return neg_errno();
-	pid = (pid_t)syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, NULL, NULL, NULL, 0);
+	pid = clone(userns_child, stack + sizeof(stack),
+		    CLONE_VM | CLONE_FILES | CLONE_NEWUSER | SIGCHLD, &pfd[0]);
 	if (pid < 0) {
 		r = neg_errno();
 		close(pfd[0]);
 		close(pfd[1]);
 		return r;
 	}
-	if (pid == 0) {
-		char c;
-		close(pfd[1]);
-		(void)!read(pfd[0], &c, 1); /* until the parent is done with us */
-		_exit(0);
-	}
-	close(pfd[0]);
 	r = write_map(pid, "uid_map", &fs->uidmap);
 	if (r == 0)
 		r = write_map(pid, "gid_map", &fs->gidmap);
@@ -60,9 +66,10 @@ static int userns_fd(const struct ve_fs *fs)
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 		r = fd < 0 ? neg_errno() : 0;
 	}
-	close(pfd[1]);
+	close(pfd[1]); /* shared table: the child sees EOF */
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
+	close(pfd[0]);
 	return r < 0 ? r : fd;
 }
 

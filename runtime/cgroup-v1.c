@@ -200,7 +200,7 @@ static struct cgroup *new_cg_all(const char *rel)
 
 static int modify(unsigned veid, int h, const char *const *kv, size_t n)
 {
-	return vcg_modify(veid, vcg.hier[h].ctl, kv, n);
+	return vcg_modify(veid, vcg.hier[h].mnt, kv, n);
 }
 
 static bool ve_file_exists(unsigned veid, int h, const char *file)
@@ -250,10 +250,13 @@ static bool parent_exists(void)
 /* Creates <parent> in every hierarchy. */
 static int create_parent_dirs(void)
 {
-	_cleanup_(vcg_cgroup_freep) struct cgroup *cg = new_cg_all(vcg.parent);
+	_cleanup_(vcg_cgroup_freep) struct cgroup *cg = NULL;
 	char dir[PATH_MAX];
-	int r;
+	int r = vcg_lib_init();
 
+	if (r < 0)
+		return r;
+	cg = new_cg_all(vcg.parent);
 	if (!cg)
 		return -ENOMEM;
 	r = vcg_errno(cgroup_create_cgroup(cg, 1));
@@ -303,39 +306,26 @@ static int parent_cpuset(const char *file, char *buf, size_t size)
 
 static int v1_create(unsigned veid)
 {
-	_cleanup_(vcg_cgroup_freep) struct cgroup *cg = NULL;
-	char rel[128], dir[PATH_MAX], cpus[4096], mems[1024];
-	struct cgroup_controller *c;
+	char cpus[4096], mems[1024];
 	int r;
 
-	cg = new_cg_all(vcg_rel(rel, sizeof(rel), veid));
-	if (!cg)
-		return -ENOMEM;
-	if (vcg.h_cpuset >= 0) {
-		/* Tasks can only join a v1 cpuset with CPUs and memory nodes: start with the
-		 * parent's; apply narrows the CPUs to CPUMASK. */
-		r = parent_cpuset("cpuset.cpus", cpus, sizeof(cpus));
-		if (r == 0)
-			r = parent_cpuset("cpuset.mems", mems, sizeof(mems));
-		if (r < 0)
-			return log_errno(r, "read cpuset of '%s': %m", vcg.parent);
-		c = cgroup_get_controller(cg, vcg.hier[vcg.h_cpuset].ctl);
-		if (!c || cgroup_add_value_string(c, "cpuset.cpus", cpus) ||
-		    cgroup_add_value_string(c, "cpuset.mems", mems))
-			return -ENOMEM;
-	}
-	r = vcg_errno(cgroup_create_cgroup(cg, 1));
-	if (r < 0)
-		return log_errno(r, "create cgroup '%s': %m", rel);
 	for (unsigned i = 0; i < vcg.n_hier; i++) {
-		if (!vcg.hier[i].named)
-			continue;
-		/* libcgroup 2.0 does not know named hierarchies (name=systemd). */
-		vcg_path(dir, sizeof(dir), vcg.hier[i].mnt, veid, NULL);
-		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-			return log_errno(neg_errno(), "create cgroup '%s': %m", dir);
+		r = vcg_mkdir(veid, vcg.hier[i].mnt);
+		if (r < 0)
+			return r;
 	}
-	return 0;
+	if (vcg.h_cpuset < 0)
+		return 0;
+	/* Tasks can only join a v1 cpuset with CPUs and memory nodes: start with the parent's;
+	 * apply narrows the CPUs to CPUMASK. */
+	r = parent_cpuset("cpuset.cpus", cpus, sizeof(cpus));
+	if (r == 0)
+		r = parent_cpuset("cpuset.mems", mems, sizeof(mems));
+	if (r < 0)
+		return log_errno(r, "read cpuset of '%s': %m", vcg.parent);
+	r = modify(veid, vcg.h_cpuset,
+		   (const char *const[]){"cpuset.cpus", cpus, "cpuset.mems", mems}, 4);
+	return r < 0 ? log_errno(r, "initialise the cpuset of VE %u: %m", veid) : 0;
 }
 
 static void fmt_limit(char *buf, size_t size, uint64_t v)
@@ -520,7 +510,7 @@ static char *device_allow_list(const struct ve_sec *sec)
 		return NULL;
 	}
 	if (len > 0)
-		s[len - 1] = '\0'; /* libcgroup writes each line separately; no trailing one */
+		s[len - 1] = '\0'; /* vcg_modify writes each line separately; no trailing one */
 	return s;
 }
 
@@ -607,6 +597,9 @@ static int v1_attach(unsigned veid, pid_t pid)
 
 	if (pid == getpid() && self_single_threaded())
 		return attach_self(veid);
+	r = vcg_lib_init();
+	if (r < 0)
+		return r;
 	cg = new_cg_all(vcg_rel(rel, sizeof(rel), veid));
 	if (!cg)
 		return -ENOMEM;
@@ -654,7 +647,8 @@ static int v1_pids(unsigned veid, pid_t **ret, size_t *ret_n)
 {
 	const struct vcg_hier *h = procs_hier();
 
-	return vcg_collect_procs(h->mnt, h->named ? NULL : h->ctl, veid, ret, ret_n);
+	/* The files, read directly: no libcgroup initialisation on the stop path. */
+	return vcg_collect_procs(h->mnt, NULL, veid, ret, ret_n);
 }
 
 static int wait_frozen(const char *dir, unsigned timeout_ms)

@@ -95,6 +95,8 @@ static int v2_create_parent(void)
 	int r;
 
 	r = enable_controllers(VCG_ROOT, true);
+	if (r == 0)
+		r = vcg_lib_init();
 	if (r < 0)
 		return r;
 	cg = new_cg_all(vcg.parent);
@@ -109,15 +111,7 @@ static int v2_create_parent(void)
 
 static int v2_create(unsigned veid)
 {
-	_cleanup_(vcg_cgroup_freep) struct cgroup *cg = NULL;
-	char rel[128];
-	int r;
-
-	cg = new_cg_all(vcg_rel(rel, sizeof(rel), veid));
-	if (!cg)
-		return -ENOMEM;
-	r = vcg_errno(cgroup_create_cgroup(cg, 1));
-	return r < 0 ? log_errno(r, "create cgroup '%s': %m", rel) : 0;
+	return vcg_mkdir(veid, VCG_ROOT);
 }
 
 static bool ve_file_exists(unsigned veid, const char *file)
@@ -148,12 +142,12 @@ static int set_memory(unsigned veid, const struct ve_res *res)
 	fmt_max(swap, sizeof(swap), res->swappages.limit);
 	/* Unlike v1's memsw, memory.swap.max counts swap alone. */
 	if (ve_file_exists(veid, "memory.swap.max"))
-		r = vcg_modify(veid, "memory",
+		r = vcg_modify(veid, VCG_ROOT,
 			       (const char *const[]){"memory.max", max, "memory.swap.max", swap},
 			       4);
 	else {
 		log_debug("no memory.swap.max (swap accounting off), ignoring the swap limit");
-		r = vcg_modify(veid, "memory", (const char *const[]){"memory.max", max}, 2);
+		r = vcg_modify(veid, VCG_ROOT, (const char *const[]){"memory.max", max}, 2);
 	}
 	return r < 0 ? log_errno(r, "set memory limits of VE %u: %m", veid) : 0;
 }
@@ -171,7 +165,7 @@ static int set_cpu(unsigned veid, const struct ve_res *res)
 			snprintf(max, sizeof(max), "%" PRIu64 " %llu", q, VCG_CPU_PERIOD_US);
 		else
 			snprintf(max, sizeof(max), "max %llu", VCG_CPU_PERIOD_US);
-		r = vcg_modify(veid, "cpu",
+		r = vcg_modify(veid, VCG_ROOT,
 			       (const char *const[]){"cpu.weight", weight, "cpu.max", max}, 4);
 		if (r < 0)
 			return log_errno(r, "set CPU limits of VE %u: %m", veid);
@@ -184,7 +178,7 @@ static int set_cpu(unsigned veid, const struct ve_res *res)
 		return 0;
 	}
 	if (res->cpumask)
-		r = vcg_modify(veid, "cpuset", (const char *const[]){"cpuset.cpus", res->cpumask},
+		r = vcg_modify(veid, VCG_ROOT, (const char *const[]){"cpuset.cpus", res->cpumask},
 			       2);
 	else
 		/* Empty means the parent's CPUs; libcgroup skips writing empty values. */
@@ -201,7 +195,7 @@ static int set_pids_io(unsigned veid, const struct ve_res *res)
 
 	if (v2_has("pids")) {
 		fmt_max(max, sizeof(max), res->numproc.limit);
-		r = vcg_modify(veid, "pids", (const char *const[]){"pids.max", max}, 2);
+		r = vcg_modify(veid, VCG_ROOT, (const char *const[]){"pids.max", max}, 2);
 		if (r < 0)
 			return log_errno(r, "set pids.max of VE %u: %m", veid);
 	} else if (res->numproc.limit != VE_UNLIMITED) {
@@ -214,7 +208,7 @@ static int set_pids_io(unsigned veid, const struct ve_res *res)
 		return 0;
 	}
 	snprintf(weight, sizeof(weight), "default %u", w);
-	r = vcg_modify(veid, "io", (const char *const[]){"io.bfq.weight", weight}, 2);
+	r = vcg_modify(veid, VCG_ROOT, (const char *const[]){"io.bfq.weight", weight}, 2);
 	return r < 0 ? log_errno(r, "set io.bfq.weight of VE %u: %m", veid) : 0;
 }
 
@@ -283,6 +277,9 @@ static int v2_attach(unsigned veid, pid_t pid)
 	char rel[128];
 	int r;
 
+	r = vcg_lib_init();
+	if (r < 0)
+		return r;
 	/* One controller is enough: v2 has one hierarchy and libcgroup writes cgroup.procs,
 	 * which moves every thread of pid. */
 	cg = cgroup_new_cgroup(vcg_rel(rel, sizeof(rel), veid));
@@ -296,7 +293,8 @@ static int v2_attach(unsigned veid, pid_t pid)
 
 static int v2_pids(unsigned veid, pid_t **ret, size_t *ret_n)
 {
-	return vcg_collect_procs(VCG_ROOT, vcg.v2_ctrl[0], veid, ret, ret_n);
+	/* The files, read directly: no libcgroup initialisation on the stop path. */
+	return vcg_collect_procs(VCG_ROOT, NULL, veid, ret, ret_n);
 }
 
 /* Without cgroup.kill (kernels before 5.14): freeze, SIGKILL each process, thaw. */
@@ -421,7 +419,7 @@ static int v2_set_io_limit(unsigned veid, dev_t dev, uint64_t bps, uint64_t iops
 		snprintf(o, sizeof(o), "max");
 	snprintf(line, sizeof(line), "%u:%u rbps=%s wbps=%s riops=%s wiops=%s", major(dev),
 		 minor(dev), b, b, o, o);
-	r = vcg_modify(veid, "io", (const char *const[]){"io.max", line}, 2);
+	r = vcg_modify(veid, VCG_ROOT, (const char *const[]){"io.max", line}, 2);
 	return r < 0 ? log_errno(r, "set io.max '%s' of VE %u: %m", line, veid) : 0;
 }
 

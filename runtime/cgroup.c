@@ -63,24 +63,52 @@ void vcg_cgroup_freep(struct cgroup **cg)
 		cgroup_free(cg);
 }
 
-int vcg_modify(unsigned veid, const char *ctl, const char *const *kv, size_t n)
+int vcg_lib_init(void)
 {
-	_cleanup_(vcg_cgroup_freep) struct cgroup *cg = NULL;
-	struct cgroup_controller *c;
-	char rel[128];
+	int r;
 
-	cg = cgroup_new_cgroup(vcg_rel(rel, sizeof(rel), veid));
-	if (!cg)
-		return -ENOMEM;
-	c = cgroup_add_controller(cg, ctl);
-	if (!c)
-		return -ENOMEM;
+	if (vcg.lib_ready)
+		return 0;
+	r = vcg_errno(cgroup_init());
+	if (r < 0)
+		return log_errno(r == -ENODEV ? -ENODEV : r, "initialise libcgroup: %m");
+	vcg.lib_ready = true;
+	return 0;
+}
+
+int vcg_modify(unsigned veid, const char *mnt, const char *const *kv, size_t n)
+{
+	char dir[PATH_MAX];
+
+	vcg_path(dir, sizeof(dir), mnt, veid, NULL);
 	for (size_t i = 0; i + 1 < n; i += 2) {
-		int r = vcg_errno(cgroup_add_value_string(c, kv[i], kv[i + 1]));
-		if (r < 0)
-			return r;
+		/* One write per line (a devices.allow rule each); an empty value leaves the
+		 * kernel's default. */
+		for (const char *v = kv[i + 1]; *v;) {
+			size_t len = strcspn(v, "\n");
+			char line[4096];
+			int r;
+
+			if (len >= sizeof(line))
+				return -E2BIG;
+			memcpy(line, v, len);
+			line[len] = '\0';
+			r = vcg_write(dir, kv[i], line);
+			if (r < 0)
+				return r;
+			v += len + (v[len] == '\n');
+		}
 	}
-	return vcg_errno(cgroup_modify_cgroup(cg));
+	return 0;
+}
+
+int vcg_mkdir(unsigned veid, const char *mnt)
+{
+	char dir[PATH_MAX];
+
+	if (mkdir(vcg_path(dir, sizeof(dir), mnt, veid, NULL), 0755) < 0 && errno != EEXIST)
+		return log_errno(neg_errno(), "create cgroup '%s': %m", dir);
+	return 0;
 }
 
 char *vcg_rel(char *buf, size_t size, unsigned veid)
@@ -250,7 +278,10 @@ static int collect_one(const char *dir, void *data)
 		r = vcg_read_procs(dir, &c->pids, &c->n);
 		return r == -ENOENT ? 0 : r;
 	}
-	r = vcg_errno(cgroup_get_procs((char *)dir + c->mnt_len + 1, (char *)c->ctl, &p, &n));
+	r = vcg_lib_init();
+	if (r == 0)
+		r = vcg_errno(
+		    cgroup_get_procs((char *)dir + c->mnt_len + 1, (char *)c->ctl, &p, &n));
 	if (r < 0 || n <= 0) {
 		free(p);
 		return r == -ENOENT ? 0 : r; /* a child cgroup may vanish while we walk */
@@ -471,10 +502,6 @@ int ve_cgroup_init(const char *parent)
 	r = detect_mode(&mode);
 	if (r < 0)
 		return r;
-	/* libcgroup reads the mount table once here; later calls use its cache. */
-	r = vcg_errno(cgroup_init());
-	if (r < 0)
-		return log_errno(r == -ENODEV ? -ENODEV : r, "initialise libcgroup: %m");
 	vcg.mode = mode;
 	ops = mode == VE_CGROUP_V2 ? &vcg_v2_ops : &vcg_v1_ops;
 	r = ops->detect();
