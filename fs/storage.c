@@ -219,7 +219,7 @@ int storage_overlay_mount(const struct ve_fs *fs, const char *lowerdir, const ch
 	if (strpbrk(lowerdir, ",:") || strpbrk(upper, ",:") || strpbrk(work, ",:"))
 		return log_errno(-EINVAL, "Overlay paths may not hold ',' or ':' (%s)", upper);
 	if (fs->uidmap.count) /* a privileged VE sees the template as it is */
-		fd = overlay_idmapped(fs, lowerdir, upper, work, ret_fd);
+		fd = overlay_idmapped(fs, lowerdir, upper, work, ret_fd != NULL);
 	else
 		fd = overlay_fsmount(lowerdir, upper, work, fs->root);
 	if (fd < 0)

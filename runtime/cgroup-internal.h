@@ -76,7 +76,7 @@ int vcg_errno(int cgret);
 void vcg_cgroup_freep(struct cgroup **cg);
 /*
  * libcgroup is initialised on first use, by the operations that go through it (creating the
- * parent hierarchy, attaching another process, listing processes by controller): its
+ * parent hierarchy, attaching another process): its
  * cgroup_init() zeroes 1.2 MB of tables and parses the mount table, 0.4-0.9 ms and ~300 page
  * faults per command, which the per-VE start and stop path does without.
  */
@@ -104,9 +104,9 @@ int vcg_read_key(const char *dir, const char *file, const char *key, uint64_t *r
 
 /* Appends the pids listed in dir/cgroup.procs. */
 int vcg_read_procs(const char *dir, pid_t **pids, size_t *n);
-/* Every process in the VE's cgroup under mnt and its descendants, through libcgroup's
- * cgroup_get_procs with controller ctl (NULL: read the files). -ENOENT without the cgroup. */
-int vcg_collect_procs(const char *mnt, const char *ctl, unsigned veid, pid_t **ret, size_t *ret_n);
+/* Every process in the VE's cgroup under mnt and its descendants, from their cgroup.procs
+ * files. -ENOENT without the cgroup. */
+int vcg_collect_procs(const char *mnt, unsigned veid, pid_t **ret, size_t *ret_n);
 /* Calls fn on dir and every cgroup below it, children before parents when post. */
 int vcg_walk(const char *dir, bool post, int (*fn)(const char *dir, void *data), void *data);
 /* rmdir of dir and every cgroup below it, children first; ENOENT is success. */

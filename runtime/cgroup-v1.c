@@ -647,8 +647,7 @@ static int v1_pids(unsigned veid, pid_t **ret, size_t *ret_n)
 {
 	const struct vcg_hier *h = procs_hier();
 
-	/* The files, read directly: no libcgroup initialisation on the stop path. */
-	return vcg_collect_procs(h->mnt, NULL, veid, ret, ret_n);
+	return vcg_collect_procs(h->mnt, veid, ret, ret_n);
 }
 
 static int wait_frozen(const char *dir, unsigned timeout_ms)

@@ -293,8 +293,7 @@ static int v2_attach(unsigned veid, pid_t pid)
 
 static int v2_pids(unsigned veid, pid_t **ret, size_t *ret_n)
 {
-	/* The files, read directly: no libcgroup initialisation on the stop path. */
-	return vcg_collect_procs(VCG_ROOT, NULL, veid, ret, ret_n);
+	return vcg_collect_procs(VCG_ROOT, veid, ret, ret_n);
 }
 
 /* Without cgroup.kill (kernels before 5.14): freeze, SIGKILL each process, thaw. */

@@ -262,8 +262,6 @@ int vcg_walk(const char *dir, bool post, int (*fn)(const char *dir, void *data),
 }
 
 struct procs_ctx {
-	size_t mnt_len;
-	const char *ctl;
 	pid_t *pids;
 	size_t n;
 };
@@ -271,36 +269,14 @@ struct procs_ctx {
 static int collect_one(const char *dir, void *data)
 {
 	struct procs_ctx *c = data;
-	pid_t *p = NULL, *np;
-	int n = 0, r;
+	int r = vcg_read_procs(dir, &c->pids, &c->n);
 
-	if (!c->ctl) {
-		r = vcg_read_procs(dir, &c->pids, &c->n);
-		return r == -ENOENT ? 0 : r;
-	}
-	r = vcg_lib_init();
-	if (r == 0)
-		r = vcg_errno(
-		    cgroup_get_procs((char *)dir + c->mnt_len + 1, (char *)c->ctl, &p, &n));
-	if (r < 0 || n <= 0) {
-		free(p);
-		return r == -ENOENT ? 0 : r; /* a child cgroup may vanish while we walk */
-	}
-	np = realloc(c->pids, (c->n + n) * sizeof(pid_t));
-	if (!np) {
-		free(p);
-		return -ENOMEM;
-	}
-	memcpy(np + c->n, p, n * sizeof(pid_t));
-	c->pids = np;
-	c->n += n;
-	free(p);
-	return 0;
+	return r == -ENOENT ? 0 : r; /* a child cgroup may vanish while we walk */
 }
 
-int vcg_collect_procs(const char *mnt, const char *ctl, unsigned veid, pid_t **ret, size_t *ret_n)
+int vcg_collect_procs(const char *mnt, unsigned veid, pid_t **ret, size_t *ret_n)
 {
-	struct procs_ctx c = {.mnt_len = strlen(mnt), .ctl = ctl};
+	struct procs_ctx c = {0};
 	char dir[PATH_MAX];
 	int r;
 
