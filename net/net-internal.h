@@ -81,6 +81,15 @@ int net_link_up(struct net_sock *s, const char *name);
  * deleted, 0 if absent or of another kind (the latter logged as a warning), or -errno.
  */
 int net_link_del(struct net_sock *s, const char *name, const char *kind);
+/*
+ * Waits up to timeout_ms for link name to disappear (a VE's host end goes with the VE's network
+ * namespace, after its stop). 0 once gone; -EEXIST when still there, or at once when it is not
+ * of kind (when kind is given).
+ */
+int net_link_wait_gone(struct net_sock *s, const char *name, const char *kind,
+		       unsigned timeout_ms);
+/* How long a start waits for the veth of the VE's previous run to go (ms). */
+#define NET_LEFTOVER_MS 5000
 /* Parses "xx:xx:xx:xx:xx:xx" into an AF_LLC address; -EINVAL if malformed. */
 int net_mac_parse(const char *mac, struct nl_addr **ret);
 /* Writes value to /proc/sys/net/<key> (key with '/' separators). Logs errors. */

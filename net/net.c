@@ -87,7 +87,8 @@ undo:
 	return r;
 }
 
-int ve_net_stop(const struct ve_config *c)
+/* The host side of what ve_net_start made; the veth pairs themselves only when links. */
+static int net_stop(const struct ve_config *c, bool links)
 {
 	_cleanup_(net_sock_freep) struct net_sock *host = NULL;
 	_cleanup_free_ char *rname = net_routed_host_ifname(c->veid);
@@ -103,7 +104,7 @@ int ve_net_stop(const struct ve_config *c)
 	 * routed end: IP_ADDRESS may have been emptied while the VE ran. A NETIF dropped from
 	 * the config while running is not found here; its pair dies with the VE's netns.
 	 */
-	r = net_link_del(host, rname, "veth");
+	r = links ? net_link_del(host, rname, "veth") : 0;
 	if (r < 0)
 		ret = r;
 	/*
@@ -122,7 +123,7 @@ int ve_net_stop(const struct ve_config *c)
 		_cleanup_free_ char *name = NULL;
 
 		r = net_netif_host_ifname(c, i, &name);
-		if (r >= 0)
+		if (r >= 0 && links)
 			r = net_link_del(host, name, "veth");
 		if (r >= 0 && c->net.netifs[i].mac_filter)
 			r = net_filter_del(name);
@@ -130,6 +131,16 @@ int ve_net_stop(const struct ve_config *c)
 			ret = r;
 	}
 	return ret;
+}
+
+int ve_net_stop(const struct ve_config *c)
+{
+	return net_stop(c, true);
+}
+
+int ve_net_release(const struct ve_config *c)
+{
+	return net_stop(c, false);
 }
 
 static bool str_eq0(const char *a, const char *b)

@@ -24,6 +24,15 @@ int ve_net_start(const struct ve_config *c, int netns_fd);
 /* Removes the host side of everything ve_net_start made (works with the VE gone). */
 int ve_net_stop(const struct ve_config *c);
 /*
+ * For a VE whose processes are all gone, so that its network namespace is going: removes only
+ * what outlives the namespace (anti-spoofing filters, proxy neighbour entries). The veth pairs
+ * go with it, host ends included, when the kernel frees the namespace (cleanup_net: some ms
+ * later, many namespaces in one batch); deleting them here would wait for that same work of
+ * the previous stops under the RTNL lock (26-40 ms a stop, back to back). A start that finds
+ * its host end still there waits for it (net_veth_add).
+ */
+int ve_net_release(const struct ve_config *c);
+/*
  * Applies the network changes from old to c on a running VE whose netns is netns_fd: NETIFs
  * that c lacks or changed are removed, new ones added; the routed pair is created with the
  * first IP_ADDRESS, deleted with the last, else the addresses differing are added and

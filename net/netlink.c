@@ -8,6 +8,7 @@
 #include <sched.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <netlink/msg.h>
 
@@ -224,6 +225,29 @@ int net_link_del(struct net_sock *s, const char *name, const char *kind)
 	if (r < 0)
 		return log_errno(r, "delete link '%s': %m%s", name, net_kmsg(s));
 	return 1;
+}
+
+int net_link_wait_gone(struct net_sock *s, const char *name, const char *kind,
+		       unsigned timeout_ms)
+{
+	unsigned waited = 0, step = 1;
+
+	for (;;) {
+		_cleanup_(rtnl_link_putp) struct rtnl_link *l = NULL;
+		int r = net_link_get(s, name, &l);
+
+		if (r == -ENODEV)
+			return 0;
+		if (r < 0)
+			return r;
+		if (kind && !ve_streq(rtnl_link_get_type(l), kind))
+			return -EEXIST;
+		if (waited >= timeout_ms)
+			return -EEXIST;
+		usleep(step * 1000);
+		waited += step;
+		step = step * 2 > 50 ? 50 : step * 2;
+	}
 }
 
 int net_mac_parse(const char *mac, struct nl_addr **ret)

@@ -144,10 +144,14 @@ int net_veth_add(struct net_sock *host, struct net_sock *ve, unsigned veid,
 	rtnl_link_set_ns_fd(peer, netns_fd);
 
 	r = net_err(host, rtnl_link_add(host->sk, l, NLM_F_CREATE | NLM_F_EXCL));
+	/* The pair of the VE's last run goes with its network namespace, some ms after the stop. */
+	if (r == -EEXIST && net_link_wait_gone(host, v->host_ifname, "veth", NET_LEFTOVER_MS) == 0)
+		r = net_err(host, rtnl_link_add(host->sk, l, NLM_F_CREATE | NLM_F_EXCL));
 	if (r == -EEXIST)
 		return log_errno(r,
-				 "create veth '%s' (VE end '%s'): %m%s; a leftover of an earlier "
-				 "start, another VE's host_ifname, or a duplicate NETIF",
+				 "create veth '%s' (VE end '%s'): %m%s; another VE's host_ifname, a "
+				 "duplicate NETIF, or the VE's last network namespace is still held "
+				 "by a process",
 				 v->host_ifname, v->ve_ifname, net_kmsg(host));
 	if (r < 0)
 		return log_errno(r, "create veth '%s' (VE end '%s'): %m%s", v->host_ifname,

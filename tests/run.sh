@@ -129,6 +129,13 @@ if [ "$mode" != unit ]; then
 		rmdir /sys/fs/cgroup/*/"${VZKIT_TEST_CGROUP:-vztest}" \
 			/sys/fs/cgroup/"${VZKIT_TEST_CGROUP:-vztest}" 2>/dev/null
 		after=$(leak_snapshot)
+		# A stopped VE's veth goes with its network namespace, freed by the kernel in the
+		# background: give that a few seconds before calling anything leaked.
+		for _ in $(seq 20); do
+			[ "$before" = "$after" ] && break
+			sleep 0.5
+			after=$(leak_snapshot)
+		done
 		if [ "$before" = "$after" ]; then
 			passed=$((passed + 1))
 			echo "ok   no leaked mounts, cgroups, veths, filter chains, loop devices, bridges, namespaces or processes"

@@ -69,8 +69,11 @@ int ct_pty_relay(int sock, int in, int out);
 /* ct/start.c, ct/stop.c */
 int ct_start(struct ve_config *c, const struct ve_start_opts *o);
 int ct_stop(struct ve_config *c, const struct ve_stop_opts *o);
-/* Removes what a VE leaves on the host when down: cgroup, host veths, mount, pid file. */
-int ct_cleanup(struct ve_config *c, bool umount);
+/*
+ * Removes what a VE leaves on the host when down: cgroup, host veths, mount, pid file. With
+ * net_async (a stop) the host veths are left to go with the VE's netns (ve_net_release).
+ */
+int ct_cleanup(struct ve_config *c, bool umount, bool net_async);
 
 /* ct/dist.c: text of the template's script for action, with env built for c. */
 int ct_dist_script(const struct ve_config *c, const char *action, char **ret_text);

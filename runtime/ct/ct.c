@@ -121,7 +121,7 @@ static int ct_destroy(struct ve_config *c)
 		return log_errno(-EISCONN, "Container is currently mounted (umount first)");
 	/* Leftovers of an interrupted start (cgroup, veths, mount) go first. */
 	ve_fault_point("destroy", "cleanup");
-	r = ct_cleanup(c, true);
+	r = ct_cleanup(c, true, false);
 	if (r < 0)
 		return r;
 	log_info("Destroying container private area: %s", c->fs.private);

@@ -23,6 +23,7 @@ struct start_ctx {
 	const struct ve_start_opts *o;
 	char *lowerdir;
 	bool mounted_here; /* the VE was not mounted before this start */
+	bool net_up;	   /* ve_net_start succeeded (a failed one removed its own work) */
 	struct ct_spawn spawn;
 	int sync_wr, err_rd;
 	pid_t pid;
@@ -198,12 +199,18 @@ static int step_net(struct start_ctx *x)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return log_errno(neg_errno(), "Unable to open %s: %m", path);
-	return ve_net_start(x->c, fd);
+	int r = ve_net_start(x->c, fd);
+
+	x->net_up = r == 0;
+	return r;
 }
 
+/* Only after a success: a host end by this name that the failed start did not make (another
+ * VE's, or the last run's still going with its netns) is not ours to delete. */
 static void undo_net(struct start_ctx *x)
 {
-	ve_net_stop(x->c);
+	if (x->net_up)
+		ve_net_stop(x->c);
 }
 
 static int step_exec_init(struct start_ctx *x)

@@ -48,7 +48,7 @@ static int clean_shutdown(struct ve_config *c, pid_t init, unsigned timeout)
 	return wait_exit(init, timeout * 1000);
 }
 
-int ct_cleanup(struct ve_config *c, bool umount)
+int ct_cleanup(struct ve_config *c, bool umount, bool net_async)
 {
 	int r, ret = 0;
 
@@ -57,7 +57,11 @@ int ct_cleanup(struct ve_config *c, bool umount)
 	if (r < 0 && r != -ENOENT)
 		ret = log_errno(r, "CT %s: unable to kill all processes: %m", c->veid_str);
 	ve_fault_point("stop", "net");
-	ve_net_stop(c);
+	/* With every process gone the VE's netns goes, and its veths with it (net.h). */
+	if (net_async && ret == 0)
+		ve_net_release(c);
+	else
+		ve_net_stop(c);
 	ve_fault_point("stop", "cgroup");
 	if (ret == 0) {
 		r = ve_cgroup_destroy(c->veid);
@@ -90,7 +94,7 @@ int ct_stop(struct ve_config *c, const struct ve_stop_opts *o)
 		/* An interrupted start or a VE that died: remove what it left. */
 		log_info("CT %s: not running; removing leftovers of an interrupted start",
 			 c->veid_str);
-		return ct_cleanup(c, true);
+		return ct_cleanup(c, true, false);
 	}
 	if (!o || !o->fast) {
 		log_info("Stopping container ...");
@@ -103,7 +107,7 @@ int ct_stop(struct ve_config *c, const struct ve_stop_opts *o)
 			log_warn_errno(r, "CT %s: clean shutdown failed (%m); killing",
 				       c->veid_str);
 	}
-	r = ct_cleanup(c, true);
+	r = ct_cleanup(c, true, true);
 	if (r < 0)
 		return r;
 	log_info("Container was stopped");
