@@ -94,6 +94,11 @@ int net_link_wait_gone(struct net_sock *s, const char *name, const char *kind,
 int net_mac_parse(const char *mac, struct nl_addr **ret);
 /* Writes value to /proc/sys/net/<key> (key with '/' separators). Logs errors. */
 int net_sysctl_write(const char *key, const char *value);
+/*
+ * Writes value to /proc/sys/net/<key> for each key (NULL-terminated) of the netns netns_fd; a
+ * key this kernel lacks is skipped. Logs errors.
+ */
+int net_sysctl_write_in(int netns_fd, const char *const *keys, const char *value);
 
 /* Bridge (bridge.c): ensures the bridge (-ENODEV if absent and !create), returns ifindex. */
 int net_bridge_ensure(struct net_sock *s, const char *name, bool create, int *ret_ifindex);
@@ -149,6 +154,8 @@ int net_routed_start(struct net_sock *host, struct net_sock *ve, const struct ve
 		     int netns_fd);
 /* Deletes the proxy neighbours of c's IP_ADDRESS on NEIGHBOUR_DEVS (stop). */
 int net_routed_proxy_del(struct net_sock *host, const struct ve_config *c);
+/* After IPV6 went from no to yes on a running VE: its IPv6 addresses and route inside. */
+int net_routed_ipv6_on(struct net_sock *ve, const struct ve_config *c);
 /* Host end name of the routed pair, "vzr<veid>". Returns NULL on ENOMEM. */
 char *net_routed_host_ifname(unsigned veid);
 /*

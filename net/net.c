@@ -43,6 +43,21 @@ static int host_names_get(const struct ve_config *c, struct host_names *ret)
 	return 0;
 }
 
+/*
+ * IPV6 in the VE's own namespace, before any interface of it comes up: with "no", no interface
+ * there ever gets an IPv6 address. A new netns has IPv6 on, so a start writes only "no": the
+ * first look-up of /proc/sys/net in a netns walks a dentry per namespace that looked before
+ * (1.2-1.4 ms with 1,000 VEs running). A host that makes new namespaces inherit its own
+ * disable_ipv6 (net.core.devconf_inherit_init_net) decides for VEs with IPV6=yes.
+ */
+static int ipv6_switch(const struct ve_config *c, int netns_fd)
+{
+	static const char *const keys[] = {"ipv6/conf/all/disable_ipv6",
+					   "ipv6/conf/default/disable_ipv6", NULL};
+
+	return net_sysctl_write_in(netns_fd, keys, c->net.ipv6 ? "0" : "1");
+}
+
 int ve_net_start(const struct ve_config *c, int netns_fd)
 {
 	_cleanup_(net_sock_freep) struct net_sock *host = NULL, *ve = NULL;
@@ -59,6 +74,9 @@ int ve_net_start(const struct ve_config *c, int netns_fd)
 	if (r < 0)
 		return r;
 	r = net_sock_open_in(netns_fd, &ve);
+	if (r < 0)
+		return r;
+	r = c->net.ipv6 ? 0 : ipv6_switch(c, netns_fd);
 	if (r < 0)
 		return r;
 	r = net_link_up(ve, "lo");
@@ -199,8 +217,16 @@ int ve_net_apply(const struct ve_config *old, const struct ve_config *c, int net
 	r = net_sock_open(&host);
 	if (r >= 0)
 		r = net_sock_open_in(netns_fd, &ve);
+	if (r >= 0 && c->net.ipv6 != old->net.ipv6)
+		r = ipv6_switch(c, netns_fd);
 	if (r < 0)
 		return r;
+	/* The routed IPv6 addresses left out while IPv6 was off (unchanged ones included). */
+	if (c->net.ipv6 && !old->net.ipv6) {
+		r = net_routed_ipv6_on(ve, c);
+		if (r < 0)
+			return r;
+	}
 	r = netifs_remove(host, old, c);
 	if (r < 0)
 		return r;

@@ -276,3 +276,30 @@ int net_sysctl_write(const char *key, const char *value)
 		return log_errno(r, "write '%s' to '%s': %m", value, path);
 	return 0;
 }
+
+int net_sysctl_write_in(int netns_fd, const char *const *keys, const char *value)
+{
+	_cleanup_close_ int self = -1;
+	int r = 0;
+
+	/* /proc/sys/net shows the opener's netns: this thread enters the VE's for the writes. */
+	self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (self < 0)
+		return log_errno(neg_errno(), "open '/proc/thread-self/ns/net': %m");
+	if (setns(netns_fd, CLONE_NEWNET) < 0)
+		return log_errno(neg_errno(), "enter the VE's network namespace: %m");
+	for (; *keys && r == 0; keys++) {
+		_cleanup_free_ char *path = ve_strdup_printf("/proc/sys/net/%s", *keys);
+
+		r = path ? ve_write_file(path, value, 0) : -ENOMEM;
+		if (r == -ENOENT) /* e.g. no IPv6 in this kernel */
+			r = 0;
+		else if (r < 0)
+			log_errno(r, "write '%s' to '%s' in the VE: %m", value, path);
+	}
+	if (setns(self, CLONE_NEWNET) < 0) {
+		log_errno(neg_errno(), "return to the host network namespace: %m");
+		abort();
+	}
+	return r;
+}

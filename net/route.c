@@ -171,7 +171,8 @@ static int routed_host(struct net_sock *s, const char *ifname, const struct rout
 	return 0;
 }
 
-static int routed_ve(struct net_sock *s, const struct routed *ra)
+/* The addresses and default routes inside the VE; IPv6 ones only when the VE has IPv6 (v6). */
+static int routed_ve(struct net_sock *s, const struct routed *ra, bool v6)
 {
 	_cleanup_(nl_addr_putp) struct nl_addr *def4 = NULL, *def6 = NULL, *gw6 = NULL;
 	int idx, r;
@@ -180,6 +181,8 @@ static int routed_ve(struct net_sock *s, const struct routed *ra)
 	if (r < 0)
 		return log_errno(r, "look up '%s' inside the VE: %m", NET_ROUTED_VE_IFNAME);
 	for (size_t i = 0; i < ra->n; i++) {
+		if (!v6 && nl_addr_get_family(ra->addrs[i]) == AF_INET6)
+			continue;
 		r = addr_add(s, idx, ra->addrs[i], NET_ROUTED_VE_IFNAME);
 		if (r < 0)
 			return r;
@@ -193,7 +196,7 @@ static int routed_ve(struct net_sock *s, const struct routed *ra)
 			return log_errno(r, "add default route dev %s inside the VE: %m%s",
 					 NET_ROUTED_VE_IFNAME, net_kmsg(s));
 	}
-	if (ra->has6) {
+	if (ra->has6 && v6) {
 		if (nl_addr_parse("::/0", AF_INET6, &def6) < 0 ||
 		    nl_addr_parse(NET_ROUTED_GW6, AF_INET6, &gw6) < 0)
 			return -ENOMEM;
@@ -227,7 +230,7 @@ int net_routed_start(struct net_sock *host, struct net_sock *ve, const struct ve
 		return r;
 	r = routed_host(host, hname, &ra);
 	if (r >= 0)
-		r = routed_ve(ve, &ra);
+		r = routed_ve(ve, &ra, c->net.ipv6);
 	if (r >= 0)
 		r = net_proxy_neigh(host, c, ra.addrs, ra.n, true);
 	if (r < 0) {
@@ -320,7 +323,7 @@ static int routed_sync(struct net_sock *host, struct net_sock *ve, const struct 
 		return 0;
 	r = routed_host(host, hname, &add);
 	if (r >= 0)
-		r = routed_ve(ve, &add);
+		r = routed_ve(ve, &add, c->net.ipv6);
 	return r < 0 ? r : net_proxy_neigh(host, c, add.addrs, add.n, true);
 }
 
@@ -374,4 +377,18 @@ int net_routed_proxy_del(struct net_sock *host, const struct ve_config *c)
 	if (routed_parse(c->net.ip_addresses, &ra) < 0)
 		return 0;
 	return net_proxy_neigh(host, c, ra.addrs, ra.n, false);
+}
+
+int net_routed_ipv6_on(struct net_sock *ve, const struct ve_config *c)
+{
+	_cleanup_(routed_done) struct routed ra = {};
+	int r;
+
+	if (!c->net.ip_addresses || !c->net.ip_addresses[0])
+		return 0;
+	r = routed_parse(c->net.ip_addresses, &ra);
+	if (r < 0 || !ra.has6)
+		return r;
+	ra.has4 = false; /* the IPv4 side is there already */
+	return routed_ve(ve, &ra, true);
 }

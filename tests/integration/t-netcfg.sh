@@ -1,6 +1,7 @@
 #!/bin/bash
-# The network as the VE sees it, configured by the template's set-network script: a busybox VE
-# with IPV6=no has IPv6 disabled in its namespace (no IPv6 address anywhere) and its NETIF up;
+# The network as the VE sees it, set up by the runtime and the template's set-network script: a
+# busybox VE (no such script) with IPV6=no has IPv6 disabled in its namespace (no IPv6 address
+# anywhere) and its NETIF up;
 # --ipv6 yes applies live; a debian-12 VE gets /etc/network/interfaces.d/vzkit, ifupdown's
 # networking.service active with the runtime's address still on venet0, and IPV6=no through
 # /etc/sysctl.d; with NEIGHBOUR_DEVS, proxy ARP/NDP entries on that (test) uplink follow the
@@ -39,6 +40,9 @@ expect_eq "disable_ipv6 (all, eth0) after --ipv6 yes" \
 	"$("$V" exec $A cat /proc/sys/net/ipv6/conf/all/disable_ipv6 \
 		/proc/sys/net/ipv6/conf/eth0/disable_ipv6 | tr -d '\n')" "00"
 check "::1 is back on lo" "$V" exec $A grep -q "^0*1 .* lo$" /proc/net/if_inet6
+check "the routed IPv6 address is on venet0 again" "$V" exec $A \
+	'ip -6 addr show dev venet0 | grep -q " fd00:213:52::1/"'
+check "and answers" ping -6 -c1 -W2 fd00:213:52::1
 check "stop $A" "$V" --quiet stop $A --fast
 expect_eq "no proxy entry after stop" "$(proxies)" ""
 expect_rc 0 "start with NEIGHBOUR_DEVS naming no device fails" sh -c \
