@@ -203,6 +203,28 @@ static int modify(unsigned veid, int h, const char *const *kv, size_t n)
 	return vcg_modify(veid, vcg.hier[h].mnt, kv, n);
 }
 
+/*
+ * Writes only the values that differ from the VE's current ones. For the files whose write
+ * walks every sibling or task group: cpuset.cpus and .mems (validate_change(), 0.6 ms each
+ * with 1,000 VEs), cpu.cfs_period_us and .cfs_quota_us (__cfs_schedulable()).
+ */
+static int modify_changed(unsigned veid, int h, const char *const *kv, size_t n)
+{
+	char dir[PATH_MAX], cur[4096];
+
+	vcg_path(dir, sizeof(dir), vcg.hier[h].mnt, veid, NULL);
+	for (size_t i = 0; i + 1 < n; i += 2) {
+		int r;
+
+		if (vcg_read_line(dir, kv[i], cur, sizeof(cur)) == 0 && ve_streq(cur, kv[i + 1]))
+			continue;
+		r = modify(veid, h, kv + i, 2);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 static bool ve_file_exists(unsigned veid, int h, const char *file)
 {
 	char path[PATH_MAX];
@@ -276,7 +298,7 @@ static int create_parent_dirs(void)
 
 static int v1_create_parent(void)
 {
-	char dir[PATH_MAX];
+	char dir[PATH_MAX], buf[8];
 	int r;
 
 	/* libcgroup would mkdir every path component in every hierarchy (~50 EEXIST calls). */
@@ -292,6 +314,12 @@ static int v1_create_parent(void)
 			r = cpuset_inherit(dir, "cpuset.mems");
 		if (r < 0)
 			return r;
+		/* Each VE's cpuset is born with the parent's CPUs and nodes: no write to check
+		 * against all its siblings at every start. Best effort: without it v1_create
+		 * writes them. */
+		if (vcg_read_line(dir, "cgroup.clone_children", buf, sizeof(buf)) == 0 &&
+		    strcmp(buf, "1"))
+			(void)vcg_write(dir, "cgroup.clone_children", "1");
 	}
 	return 0;
 }
@@ -323,8 +351,9 @@ static int v1_create(unsigned veid)
 		r = parent_cpuset("cpuset.mems", mems, sizeof(mems));
 	if (r < 0)
 		return log_errno(r, "read cpuset of '%s': %m", vcg.parent);
-	r = modify(veid, vcg.h_cpuset,
-		   (const char *const[]){"cpuset.cpus", cpus, "cpuset.mems", mems}, 4);
+	/* The parent's cgroup.clone_children gave them already (v1_create_parent). */
+	r = modify_changed(veid, vcg.h_cpuset,
+			   (const char *const[]){"cpuset.cpus", cpus, "cpuset.mems", mems}, 4);
 	return r < 0 ? log_errno(r, "initialise the cpuset of VE %u: %m", veid) : 0;
 }
 
@@ -387,10 +416,10 @@ static int set_cpu(unsigned veid, const struct ve_res *res)
 		snprintf(quota, sizeof(quota), "%" PRIu64, q);
 	else
 		snprintf(quota, sizeof(quota), "-1");
-	r = modify(veid, vcg.h_cpu,
-		   (const char *const[]){"cpu.shares", shares, "cpu.cfs_period_us", period,
-					 "cpu.cfs_quota_us", quota},
-		   6);
+	r = modify_changed(veid, vcg.h_cpu,
+			   (const char *const[]){"cpu.shares", shares, "cpu.cfs_period_us", period,
+						 "cpu.cfs_quota_us", quota},
+			   6);
 	return r < 0 ? log_errno(r, "set CPU limits of VE %u: %m", veid) : 0;
 }
 
@@ -408,7 +437,7 @@ static int set_cpuset(unsigned veid, const struct ve_res *res)
 		snprintf(cpus, sizeof(cpus), "%s", res->cpumask);
 	else if ((r = parent_cpuset("cpuset.cpus", cpus, sizeof(cpus))) < 0)
 		return log_errno(r, "read cpuset of '%s': %m", vcg.parent);
-	r = modify(veid, vcg.h_cpuset, (const char *const[]){"cpuset.cpus", cpus}, 2);
+	r = modify_changed(veid, vcg.h_cpuset, (const char *const[]){"cpuset.cpus", cpus}, 2);
 	return r < 0 ? log_errno(r, "set cpuset.cpus '%s' of VE %u: %m", cpus, veid) : 0;
 }
 
