@@ -203,26 +203,9 @@ static int modify(unsigned veid, int h, const char *const *kv, size_t n)
 	return vcg_modify(veid, vcg.hier[h].mnt, kv, n);
 }
 
-/*
- * Writes only the values that differ from the VE's current ones. For the files whose write
- * walks every sibling or task group: cpuset.cpus and .mems (validate_change(), 0.6 ms each
- * with 1,000 VEs), cpu.cfs_period_us and .cfs_quota_us (__cfs_schedulable()).
- */
 static int modify_changed(unsigned veid, int h, const char *const *kv, size_t n)
 {
-	char dir[PATH_MAX], cur[4096];
-
-	vcg_path(dir, sizeof(dir), vcg.hier[h].mnt, veid, NULL);
-	for (size_t i = 0; i + 1 < n; i += 2) {
-		int r;
-
-		if (vcg_read_line(dir, kv[i], cur, sizeof(cur)) == 0 && ve_streq(cur, kv[i + 1]))
-			continue;
-		r = modify(veid, h, kv + i, 2);
-		if (r < 0)
-			return r;
-	}
-	return 0;
+	return vcg_modify_changed(veid, vcg.hier[h].mnt, kv, n);
 }
 
 static bool ve_file_exists(unsigned veid, int h, const char *file)

@@ -154,7 +154,7 @@ static int set_memory(unsigned veid, const struct ve_res *res)
 
 static int set_cpu(unsigned veid, const struct ve_res *res)
 {
-	char weight[32], max[48], dir[PATH_MAX];
+	char weight[32], max[48], dir[PATH_MAX], cur[4096];
 	uint64_t q = ve_cgroup_cpu_quota(res->cpulimit, res->cpus, VCG_CPU_PERIOD_US);
 	int r;
 
@@ -165,8 +165,9 @@ static int set_cpu(unsigned veid, const struct ve_res *res)
 			snprintf(max, sizeof(max), "%" PRIu64 " %llu", q, VCG_CPU_PERIOD_US);
 		else
 			snprintf(max, sizeof(max), "max %llu", VCG_CPU_PERIOD_US);
-		r = vcg_modify(veid, VCG_ROOT,
-			       (const char *const[]){"cpu.weight", weight, "cpu.max", max}, 4);
+		r = vcg_modify_changed(veid, VCG_ROOT,
+				       (const char *const[]){"cpu.weight", weight, "cpu.max", max},
+				       4);
 		if (r < 0)
 			return log_errno(r, "set CPU limits of VE %u: %m", veid);
 	} else {
@@ -177,13 +178,15 @@ static int set_cpu(unsigned veid, const struct ve_res *res)
 			log_warn("no cpuset controller, ignoring CPUMASK");
 		return 0;
 	}
+	vcg_path(dir, sizeof(dir), VCG_ROOT, veid, NULL);
 	if (res->cpumask)
-		r = vcg_modify(veid, VCG_ROOT, (const char *const[]){"cpuset.cpus", res->cpumask},
-			       2);
+		r = vcg_modify_changed(veid, VCG_ROOT,
+				       (const char *const[]){"cpuset.cpus", res->cpumask}, 2);
+	else if (vcg_read_line(dir, "cpuset.cpus", cur, sizeof(cur)) == 0 && !cur[0])
+		r = 0; /* the parent's CPUs already */
 	else
-		/* Empty means the parent's CPUs; libcgroup skips writing empty values. */
-		r = vcg_write(vcg_path(dir, sizeof(dir), VCG_ROOT, veid, NULL), "cpuset.cpus",
-			      "\n");
+		/* Empty means the parent's CPUs; vcg_modify skips writing empty values. */
+		r = vcg_write(dir, "cpuset.cpus", "\n");
 	return r < 0 ? log_errno(r, "set cpuset.cpus of VE %u: %m", veid) : 0;
 }
 

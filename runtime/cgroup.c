@@ -140,6 +140,23 @@ int vcg_write(const char *dir, const char *file, const char *value)
 	return 0;
 }
 
+int vcg_modify_changed(unsigned veid, const char *mnt, const char *const *kv, size_t n)
+{
+	char dir[PATH_MAX], cur[4096];
+
+	vcg_path(dir, sizeof(dir), mnt, veid, NULL);
+	for (size_t i = 0; i + 1 < n; i += 2) {
+		int r;
+
+		if (vcg_read_line(dir, kv[i], cur, sizeof(cur)) == 0 && ve_streq(cur, kv[i + 1]))
+			continue;
+		r = vcg_modify(veid, mnt, kv + i, 2);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 int vcg_read_line(const char *dir, const char *file, char *buf, size_t size)
 {
 	char path[PATH_MAX];
