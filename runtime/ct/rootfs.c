@@ -41,12 +41,6 @@ static const char *const proc_ro[] = {"sys", "irq", "bus", "fs", "sysvipc"};
 
 static char path_buf[4096];
 
-static const char *at(const char *root, const char *rel)
-{
-	snprintf(path_buf, sizeof(path_buf), "%s/%s", root, rel);
-	return path_buf;
-}
-
 static int bind_ro(const char *src, const char *dst, unsigned long extra)
 {
 	if (mount(src, dst, NULL, MS_BIND | MS_REC, NULL) < 0)
@@ -55,6 +49,27 @@ static int bind_ro(const char *src, const char *dst, unsigned long extra)
 	if (mount(NULL, dst, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | extra, NULL) < 0)
 		return neg_errno();
 	return 0;
+}
+
+/* The first masked directory: every later one is a bind of its tmpfs. Each superblock costs
+ * every memory cgroup on the host a shrinker slot (8 bytes + bitmap), so one tmpfs, not four. */
+static char mask_src[4096];
+
+/* Hides directory p under an empty read-only tmpfs, one instance for all masks of the VE. */
+static int mask_dir(const char *p)
+{
+	if (mask_src[0])
+		return bind_ro(mask_src, p, MNT_FLAGS);
+	if (mount("tmpfs", p, "tmpfs", MS_RDONLY | MNT_FLAGS, "size=0,mode=555") < 0)
+		return neg_errno();
+	snprintf(mask_src, sizeof(mask_src), "%s", p);
+	return 0;
+}
+
+static const char *at(const char *root, const char *rel)
+{
+	snprintf(path_buf, sizeof(path_buf), "%s/%s", root, rel);
+	return path_buf;
 }
 
 static int mount_proc(const char *root, const char **what)
@@ -79,8 +94,9 @@ static int mount_proc(const char *root, const char **what)
 		if (access(p, F_OK) < 0)
 			continue;
 		*what = "mask /proc directory";
-		if (mount("tmpfs", p, "tmpfs", MS_RDONLY | MNT_FLAGS, "size=0,mode=555") < 0)
-			return neg_errno();
+		r = mask_dir(p);
+		if (r < 0)
+			return r;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(proc_ro); i++) {
 		snprintf(p, sizeof(p), "%s/proc/%s", root, proc_ro[i]);
@@ -108,9 +124,12 @@ static int mount_sys(const char *root, const char **what)
 	if (mount("sysfs", at(root, "sys"), "sysfs", MS_RDONLY | MNT_FLAGS, NULL) < 0)
 		return neg_errno();
 	if (access(at(root, "sys/firmware"), F_OK) == 0) {
+		int r;
+
 		*what = "mask /sys/firmware";
-		if (mount("tmpfs", path_buf, "tmpfs", MS_RDONLY | MNT_FLAGS, "size=0,mode=555") < 0)
-			return neg_errno();
+		r = mask_dir(path_buf);
+		if (r < 0)
+			return r;
 	}
 	*what = "mount cgroups";
 	return ve_cgroup_mount_in_ve(root);
