@@ -16,7 +16,9 @@
 #
 # Environment: DENSITY_N, PAR (jobs of the parallel series, default nproc), IDLE (1: one idle
 # `sleep` per VE through vzctl exec, untimed), SETTLE (seconds before a memory snapshot),
-# DRAIN_TIMEOUT (seconds to wait for the bridge to empty), BENCH_DIR, RUNTIMES ("vz crun lxc").
+# DRAIN_TIMEOUT (seconds to wait for the bridge to empty), BENCH_DIR, RUNTIMES ("vz crun lxc"),
+# VE_IPV6 (yes; no: IPv6 off in every VE's and container's netns: vzctl --ipv6 no, the
+# disable_ipv6 sysctls in crun's spec and LXC's config).
 # Works in BENCH_DIR (/var/tmp/vzkit-density); keeps only BENCH_DIR/results. Exits non-zero only
 # when a run fails or a prerequisite is missing, never because a goal is missed.
 set -u
@@ -34,6 +36,7 @@ IDLE=${IDLE:-1}
 SETTLE=${SETTLE:-5}
 DRAIN_TIMEOUT=${DRAIN_TIMEOUT:-120}
 RUNTIMES=${RUNTIMES:-vz crun lxc}
+VE_IPV6=${VE_IPV6:-yes}
 N0=3000   # first CTID; containers are vzd-<id>
 CG=vzdens # every cgroup of this script or its runtimes starts with this name
 BR=vzdbr0 # the one bridge of every VE / container
@@ -162,6 +165,7 @@ stale() {
 }
 
 preflight() {
+	case $VE_IPV6 in yes | no) ;; *) die "VE_IPV6 must be yes or no, not '$VE_IPV6'" ;; esac
 	local n avail need procs t load v
 	[ "$(id -u)" = 0 ] || die "must run as root (namespaces, cgroups, mounts, links)"
 	[ -x "$VZCTL" ] || die "$VZCTL missing: run make first"
@@ -242,10 +246,13 @@ setup() {
 
 mkbundle() { # mkbundle ID: crun's default spec (pid, net, ipc, uts, mount ns), a sleeping busybox
 	mkdir -p "$D/crun/b/vzd-$1"
-	jq --arg id "vzd-$1" --arg root "$ROOTFS" --arg cg "/$CG-crun/vzd-$1" '
+	jq --arg id "vzd-$1" --arg root "$ROOTFS" --arg cg "/$CG-crun/vzd-$1" --arg v6 "$VE_IPV6" '
 		.process.terminal = false | .process.args = ["/bin/sleep", "1000000"] |
 		.root.path = $root | .root.readonly = true | .hostname = $id |
-		.linux.cgroupsPath = $cg' "$D/crun/spec.json" >"$D/crun/b/vzd-$1/config.json"
+		.linux.cgroupsPath = $cg |
+		if $v6 == "no" then .linux.sysctl = {"net.ipv6.conf.all.disable_ipv6": "1",
+			"net.ipv6.conf.default.disable_ipv6": "1"} else . end' \
+		"$D/crun/spec.json" >"$D/crun/b/vzd-$1/config.json"
 }
 
 mklxc() { # mklxc ID: busybox init on the shared tree, read-only, one veth on the bridge
@@ -271,6 +278,9 @@ lxc.cgroup.dir.container = $CG-lxc/vzd-$1
 lxc.cgroup.dir.monitor = $CG-lxc/mon-vzd-$1
 lxc.cgroup.dir.monitor.pivot = $CG-lxc-pivot
 EOC
+	[ "$VE_IPV6" = no ] && printf '%s\n' "lxc.sysctl.net.ipv6.conf.all.disable_ipv6 = 1" \
+		"lxc.sysctl.net.ipv6.conf.default.disable_ipv6 = 1" >>"$D/lxc/vzd-$1/config"
+	return 0
 }
 
 # ---- one runtime at one N ----
@@ -308,7 +318,7 @@ vz_n() { # vz_n N: create (untimed), then -P1 and -P$PAR rounds; destroy timed a
 	local n=$1 p t=vz.$1
 	say "vzkit: creating $n VEs (untimed)"
 	xargs -a "$RES/ids" -P "$PAR" -I{} sh -c "'$VZCTL' --quiet create {} --ostemplate busybox &&
-		'$VZCTL' --quiet set {} --netif_add eth0 --save" >>"$RES/runs.log" 2>&1 ||
+		'$VZCTL' --quiet set {} --netif_add eth0 --ipv6 $VE_IPV6 --save" >>"$RES/runs.log" 2>&1 ||
 		{ fail "vzctl create/set of $n VEs"; return 1; }
 	for p in 1 "$PAR"; do
 		sync
@@ -484,9 +494,11 @@ report() {
 	read -r -a vm <<<"$(mem vz "$n")"
 	goal "$n networked VEs started in <= 5 s (-P$PAR)" "$(s_of vz.$n.start.p$PAR)" 5 s
 	goal "$n networked VEs started in <= 5 s (-P1)" "$(s_of vz.$n.start.p1)" 5 s
-	goal "$n VEs stopped and destroyed in <= 5 s (-P$PAR)" \
-		"$(sumw vz.$n.stop.p$PAR vz.$n.destroy.p$PAR)" 5 s
-	goal "$n VEs stopped in <= 5 s (-P$PAR, without destroy)" "$(s_of vz.$n.stop.p$PAR)" 5 s
+	# Until the bridge is empty: a stop leaves the veths to the kernel's netns teardown.
+	goal "$n VEs torn down in <= 5 s (-P$PAR: stop, netns gone, destroy)" \
+		"$(sumw vz.$n.stop.p$PAR vz.$n.drain.p$PAR vz.$n.destroy.p$PAR)" 5 s
+	goal "$n VEs stopped in <= 5 s (-P$PAR, netns gone, without destroy)" \
+		"$(sumw vz.$n.stop.p$PAR vz.$n.drain.p$PAR)" 5 s
 	goal "host memory per idle VE beyond its own processes <= 0.3 MiB (MemAvailable drop - anon)" \
 		"$(awk -v a="${vm[0]}" -v b="${vm[4]}" 'BEGIN { printf "%.2f", (a - b) / 1024 }')" 0.3 MiB
 	goal "the same, charged to our cgroups (VE subtree + runtime side - anon)" \
@@ -551,7 +563,8 @@ versions() {
 		{ [ -d /sys/fs/cgroup/cpu ] && echo v1 || echo v2; })"
 	echo "vzkit: $(git -C "$TOP" rev-parse --short HEAD 2>/dev/null)"
 	echo "crun: $(crun --version | head -1); lxc: $(lxc-start --version)"
-	echo "command: DENSITY_N=\"$DENSITY_N\" PAR=$PAR IDLE=$IDLE SETTLE=$SETTLE $0"
+	echo "IPv6 in the VEs: $VE_IPV6"
+	echo "command: DENSITY_N=\"$DENSITY_N\" PAR=$PAR IDLE=$IDLE SETTLE=$SETTLE VE_IPV6=$VE_IPV6 $0"
 }
 
 main() {
