@@ -79,9 +79,19 @@ mkve 954 --netif_add eth0
 sed -i 's/^NETIF="\(.*\)"/NETIF="\1,mac_filter=on"/' "$VZ_CONFDIR/conf/954.conf"
 
 median() { sort -n | awk '{a[NR] = $1} END {print (NR ? a[int((NR + 1) / 2)] : 0)}'; }
+gone() { # gone CTID: waits (up to 5 s) until the kernel has freed the VE's last netns
+	local k
+	for ((k = 0; k < 500; k++)); do
+		ip -o link | grep -qE " (veth$1\.[0-9]+|vzr$1)[@:]" || return 0
+		sleep 0.01
+	done
+}
+# A stop leaves the veths to the netns teardown; a start right after it waits for them (that
+# wait is not the cost of wiring an interface, so each start here comes after it).
 net_us() { # net_us CTID: median "start step net" of RUNS starts, in us
 	local i
 	for ((i = 0; i < RUNS; i++)); do
+		gone "$1"
 		"$VZCTL" --verbose start "$1" 2>&1 | sed -n 's/.*start step net: \([0-9]*\) us/\1/p'
 		"$VZCTL" --quiet stop "$1" --fast >>"$RES/runs.log" 2>&1
 	done | median
