@@ -683,8 +683,14 @@ static int v1_kill_all(unsigned veid, unsigned timeout_ms)
 	uint64_t deadline = ve_now_usec() + (uint64_t)timeout_ms * 1000;
 	char fdir[PATH_MAX];
 	bool freezer = vcg.h_freezer >= 0;
+	_cleanup_free_ pid_t *first = NULL;
+	size_t n0 = 0;
 	int r;
 
+	/* Nothing to kill (a stop killed init, and with it the VE's pid namespace): no freeze. */
+	r = v1_pids(veid, &first, &n0);
+	if (r == -ENOENT || (r == 0 && n0 == 0))
+		return 0;
 	if (freezer) {
 		vcg_path(fdir, sizeof(fdir), vcg.hier[vcg.h_freezer].mnt, veid, NULL);
 		/* Frozen, no task can fork a child between our reading the list and the kill. */

@@ -10,25 +10,21 @@
 #include <string.h>
 #include <sys/syscall.h>
 
-/* Waits until pid exits, up to timeout_ms. Returns 0 when gone, -ETIMEDOUT otherwise. */
-static int wait_exit(pid_t pid, unsigned timeout_ms)
+/* Waits until the process of pidfd fd exits, up to timeout_ms: 0 when gone, else -ETIMEDOUT. */
+static int pidfd_wait(int fd, unsigned timeout_ms)
 {
-	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
 	struct pollfd p = {.fd = fd, .events = POLLIN};
 	int r;
 
-	if (fd < 0)
-		return errno == ESRCH ? 0 : neg_errno();
 	do
 		r = poll(&p, 1, (int)timeout_ms);
 	while (r < 0 && errno == EINTR);
-	close(fd);
 	return r > 0 ? 0 : -ETIMEDOUT;
 }
 
 /* Asks init to shut down with the template's stop script and waits for it to exit. A template
  * without a stop script (-ENOENT) is stopped by killing. */
-static int clean_shutdown(struct ve_config *c, pid_t init, unsigned timeout)
+static int clean_shutdown(struct ve_config *c, int init_fd, unsigned timeout)
 {
 	_cleanup_free_ char *script = NULL;
 	_cleanup_strv_ char **env = NULL;
@@ -45,7 +41,7 @@ static int clean_shutdown(struct ve_config *c, pid_t init, unsigned timeout)
 	r = ct_run_script(c, script, env, &status);
 	if (r < 0)
 		return r;
-	return wait_exit(init, timeout * 1000);
+	return pidfd_wait(init_fd, timeout * 1000);
 }
 
 int ct_cleanup(struct ve_config *c, bool umount, bool net_async)
@@ -82,6 +78,7 @@ int ct_cleanup(struct ve_config *c, bool umount, bool net_async)
 int ct_stop(struct ve_config *c, const struct ve_stop_opts *o)
 {
 	unsigned timeout = o && o->timeout ? o->timeout : c->stop_timeout;
+	_cleanup_close_ int init_fd = -1;
 	pid_t init;
 	int r;
 
@@ -96,16 +93,34 @@ int ct_stop(struct ve_config *c, const struct ve_stop_opts *o)
 			 c->veid_str);
 		return ct_cleanup(c, true, false);
 	}
-	if (!o || !o->fast) {
+	/* One handle on the init checked above: no signal can reach a reused pid. */
+	init_fd = (int)syscall(SYS_pidfd_open, init, 0);
+	if (init_fd < 0 && errno != ESRCH)
+		return log_errno(neg_errno(), "CT %s: open init %d: %m", c->veid_str, init);
+	if (init_fd >= 0 && (!o || !o->fast)) {
 		log_info("Stopping container ...");
 		ve_fault_point("stop", "shutdown");
-		r = clean_shutdown(c, init, timeout);
+		r = clean_shutdown(c, init_fd, timeout);
 		if (r == -ETIMEDOUT)
 			log_warn("CT %s: clean shutdown timed out after %us; killing", c->veid_str,
 				 timeout);
 		else if (r < 0 && r != -ENOENT)
 			log_warn_errno(r, "CT %s: clean shutdown failed (%m); killing",
 				       c->veid_str);
+	}
+	/*
+	 * SIGKILL to init ends its pid namespace: the kernel kills every process in it and init
+	 * exits last, and nothing can fork into the dying namespace. What the cgroup still holds
+	 * after that (a host-side process of an exec) is killed by ct_cleanup, which then has no
+	 * reason to freeze the VE (a v1 freeze and thaw toggle a kernel static key: code patching
+	 * with an IPI to every CPU, twice per stop).
+	 */
+	if (init_fd >= 0 && pidfd_wait(init_fd, 0) < 0) {
+		r = (int)syscall(SYS_pidfd_send_signal, init_fd, SIGKILL, NULL, 0);
+		if (r == 0)
+			r = pidfd_wait(init_fd, 10000);
+		if (r < 0)
+			log_debug("CT %s: init %d after SIGKILL: %d", c->veid_str, init, r);
 	}
 	r = ct_cleanup(c, true, true);
 	if (r < 0)
