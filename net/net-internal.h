@@ -86,8 +86,7 @@ int net_link_del(struct net_sock *s, const char *name, const char *kind);
  * namespace, after its stop). 0 once gone; -EEXIST when still there, or at once when it is not
  * of kind (when kind is given).
  */
-int net_link_wait_gone(struct net_sock *s, const char *name, const char *kind,
-		       unsigned timeout_ms);
+int net_link_wait_gone(struct net_sock *s, const char *name, const char *kind, unsigned timeout_ms);
 /* How long a start waits for the veth of the VE's previous run to go (ms). */
 #define NET_LEFTOVER_MS 5000
 /* Parses "xx:xx:xx:xx:xx:xx" into an AF_LLC address; -EINVAL if malformed. */

@@ -227,8 +227,7 @@ int net_link_del(struct net_sock *s, const char *name, const char *kind)
 	return 1;
 }
 
-int net_link_wait_gone(struct net_sock *s, const char *name, const char *kind,
-		       unsigned timeout_ms)
+int net_link_wait_gone(struct net_sock *s, const char *name, const char *kind, unsigned timeout_ms)
 {
 	unsigned waited = 0, step = 1;
 

@@ -148,11 +148,12 @@ int net_veth_add(struct net_sock *host, struct net_sock *ve, unsigned veid,
 	if (r == -EEXIST && net_link_wait_gone(host, v->host_ifname, "veth", NET_LEFTOVER_MS) == 0)
 		r = net_err(host, rtnl_link_add(host->sk, l, NLM_F_CREATE | NLM_F_EXCL));
 	if (r == -EEXIST)
-		return log_errno(r,
-				 "create veth '%s' (VE end '%s'): %m%s; another VE's host_ifname, a "
-				 "duplicate NETIF, or the VE's last network namespace is still held "
-				 "by a process",
-				 v->host_ifname, v->ve_ifname, net_kmsg(host));
+		return log_errno(
+		    r,
+		    "create veth '%s' (VE end '%s'): %m%s; another VE's host_ifname, a "
+		    "duplicate NETIF, or the VE's last network namespace is still held "
+		    "by a process",
+		    v->host_ifname, v->ve_ifname, net_kmsg(host));
 	if (r < 0)
 		return log_errno(r, "create veth '%s' (VE end '%s'): %m%s", v->host_ifname,
 				 v->ve_ifname, net_kmsg(host));

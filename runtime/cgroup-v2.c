@@ -165,9 +165,8 @@ static int set_cpu(unsigned veid, const struct ve_res *res)
 			snprintf(max, sizeof(max), "%" PRIu64 " %llu", q, VCG_CPU_PERIOD_US);
 		else
 			snprintf(max, sizeof(max), "max %llu", VCG_CPU_PERIOD_US);
-		r = vcg_modify_changed(veid, VCG_ROOT,
-				       (const char *const[]){"cpu.weight", weight, "cpu.max", max},
-				       4);
+		r = vcg_modify_changed(
+		    veid, VCG_ROOT, (const char *const[]){"cpu.weight", weight, "cpu.max", max}, 4);
 		if (r < 0)
 			return log_errno(r, "set CPU limits of VE %u: %m", veid);
 	} else {
