@@ -46,7 +46,20 @@ static void copy_winsize(int from, int to)
 		ioctl(to, TIOCSWINSZ, &ws);
 }
 
-static int pump(int from, int to)
+/* Our input ended: the terminal's end-of-file character (^D), which a shell at an empty line
+ * takes as EOF and exits on, as it would at the console. */
+static void send_eof(int master)
+{
+	struct termios t;
+	char c = 4;
+
+	if (tcgetattr(master, &t) == 0 && t.c_cc[VEOF] != _POSIX_VDISABLE)
+		c = (char)t.c_cc[VEOF];
+	(void)!write(master, &c, 1);
+}
+
+/* Copies what from has to to; 0 at its end or an error. *last (if given): the last byte. */
+static int pump(int from, int to, char *last)
 {
 	char buf[8192];
 	ssize_t n = read(from, buf, sizeof(buf));
@@ -55,6 +68,8 @@ static int pump(int from, int to)
 		return 1;
 	if (n <= 0)
 		return 0;
+	if (last)
+		*last = buf[n - 1];
 	for (ssize_t off = 0; off < n;) {
 		ssize_t w = write(to, buf + off, n - off);
 		if (w < 0 && errno == EINTR)
@@ -85,11 +100,13 @@ int ct_pty_relay(int sock, int in, int out)
 	sigaddset(&mask, SIGWINCH);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	uint64_t next_eof = 0;
+	char last = '\n';
 	struct pollfd p[3] = {{.fd = in, .events = POLLIN},
 			      {.fd = master, .events = POLLIN},
 			      {.fd = sfd, .events = POLLIN}};
 	for (;;) {
-		if (poll(p, 3, -1) < 0) {
+		if (poll(p, 3, p[0].fd < 0 ? 100 : -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
@@ -99,11 +116,23 @@ int ct_pty_relay(int sock, int in, int out)
 			(void)!read(sfd, &si, sizeof(si));
 			copy_winsize(in, master);
 		}
-		if ((p[1].revents & (POLLIN | POLLHUP | POLLERR)) && !pump(master, out))
+		if ((p[1].revents & (POLLIN | POLLHUP | POLLERR)) && !pump(master, out, NULL))
 			break; /* EIO: the last process inside closed the terminal */
 		if (p[0].fd >= 0 && (p[0].revents & (POLLIN | POLLHUP | POLLERR)) &&
-		    !pump(in, master))
-			p[0].fd = -1; /* our input ended; keep showing output */
+		    !pump(in, master, &last)) {
+			p[0].fd = -1;	  /* our input ended; keep showing output */
+			if (last != '\n') /* a last line without its newline still runs */
+				(void)!write(master, "\n", 1);
+		}
+		/*
+		 * Closed input reads as end-of-file every time: ^D now and every 100 ms while the
+		 * terminal stays open (a shell flushes what arrived before it reads; one at an
+		 * empty line exits on it, as at the console).
+		 */
+		if (p[0].fd < 0 && ve_now_usec() >= next_eof) {
+			send_eof(master);
+			next_eof = ve_now_usec() + 100000;
+		}
 	}
 	if (tty)
 		tcsetattr(in, TCSANOW, &saved);
