@@ -62,27 +62,39 @@ int net_sock_open(struct net_sock **ret)
 	return 0;
 }
 
-int net_sock_open_in(int netns_fd, struct net_sock **ret)
+/*
+ * This thread enters the netns netns_fd (setns of a netns is per-thread; cheaper than a forked
+ * helper, ~2 syscalls); *self is the way back for netns_leave. Returns 0 or negative errno.
+ */
+static int netns_enter(int netns_fd, int *self)
 {
-	_cleanup_close_ int self = -1;
-	int r;
-
-	/*
-	 * A netlink socket stays bound to the netns it was created in, so this thread enters the
-	 * VE's netns just long enough to create one and switches back (setns of a netns is
-	 * per-thread; cheaper than a forked helper, ~2 syscalls).
-	 */
-	self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (self < 0)
+	*self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (*self < 0)
 		return log_errno(neg_errno(), "open '/proc/thread-self/ns/net': %m");
 	if (setns(netns_fd, CLONE_NEWNET) < 0)
 		return log_errno(neg_errno(), "enter the VE's network namespace: %m");
-	r = net_sock_open(ret);
+	return 0;
+}
+
+static void netns_leave(int self)
+{
 	if (setns(self, CLONE_NEWNET) < 0) {
 		/* Going on inside the VE's netns would run host steps there: stop hard. */
 		log_errno(neg_errno(), "return to the host network namespace: %m");
 		abort();
 	}
+}
+
+int net_sock_open_in(int netns_fd, struct net_sock **ret)
+{
+	_cleanup_close_ int self = -1;
+	/* A netlink socket stays bound to the netns it was created in. */
+	int r = netns_enter(netns_fd, &self);
+
+	if (r < 0)
+		return r;
+	r = net_sock_open(ret);
+	netns_leave(self);
 	return r;
 }
 
@@ -279,14 +291,11 @@ int net_sysctl_write(const char *key, const char *value)
 int net_sysctl_write_in(int netns_fd, const char *const *keys, const char *value)
 {
 	_cleanup_close_ int self = -1;
-	int r = 0;
+	/* /proc/sys/net shows the opener's netns. */
+	int r = netns_enter(netns_fd, &self);
 
-	/* /proc/sys/net shows the opener's netns: this thread enters the VE's for the writes. */
-	self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (self < 0)
-		return log_errno(neg_errno(), "open '/proc/thread-self/ns/net': %m");
-	if (setns(netns_fd, CLONE_NEWNET) < 0)
-		return log_errno(neg_errno(), "enter the VE's network namespace: %m");
+	if (r < 0)
+		return r;
 	for (; *keys && r == 0; keys++) {
 		_cleanup_free_ char *path = ve_strdup_printf("/proc/sys/net/%s", *keys);
 
@@ -296,9 +305,6 @@ int net_sysctl_write_in(int netns_fd, const char *const *keys, const char *value
 		else if (r < 0)
 			log_errno(r, "write '%s' to '%s' in the VE: %m", value, path);
 	}
-	if (setns(self, CLONE_NEWNET) < 0) {
-		log_errno(neg_errno(), "return to the host network namespace: %m");
-		abort();
-	}
+	netns_leave(self);
 	return r;
 }
