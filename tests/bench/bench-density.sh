@@ -166,7 +166,7 @@ stale() {
 
 preflight() {
 	case $VE_IPV6 in yes | no) ;; *) die "VE_IPV6 must be yes or no, not '$VE_IPV6'" ;; esac
-	local n avail need procs t load v
+	local n avail need procs t v
 	[ "$(id -u)" = 0 ] || die "must run as root (namespaces, cgroups, mounts, links)"
 	[ -x "$VZCTL" ] || die "$VZCTL missing: run make first"
 	n=$(maxn)
@@ -189,43 +189,13 @@ preflight() {
 	[ -z "$t" ] || die "leftovers of an earlier run:
 $t
 remove them with: $0 clean"
-	# an exclusive cpuset spanning all CPUs at the top makes every new cpuset fail
-	if [ -e /sys/fs/cgroup/cpuset/cpuset.cpus ]; then
-		t=/sys/fs/cgroup/cpuset/$CG-preflight.$$
-		mkdir "$t" || die "cannot create cpuset cgroup $t"
-		if ! cat /sys/fs/cgroup/cpuset/cpuset.cpus >"$t/cpuset.cpus" 2>/dev/null; then
-			rmdir "$t"
-			die "a new top-level cpuset cannot get CPUs (exclusive cpusets:
-$(grep -l 1 /sys/fs/cgroup/cpuset/*/cpuset.cpu_exclusive))"
-		fi
-		rmdir "$t"
-	fi
-	load=$(cut -d' ' -f1 /proc/loadavg)
-	if awk -v l="$load" -v n="$(nproc)" 'BEGIN { exit !(l > n / 2) }'; then
-		echo "WARNING: load average $load on $(nproc) CPUs: other work is running, timings are noisy"
-	fi
+	bench_cpuset_ok "$CG" || die "see above"
+	bench_load_warning
 }
 
-# The peers and gnuplot from Debian's packages; a policy-rc.d refusing service starts keeps the
-# lxc package from bringing up lxcbr0 and its dnsmasq on the host during the install.
+# The peers and gnuplot from Debian's packages.
 install_peers() {
-	local missing="" made=0 rc
-	command -v crun >/dev/null || missing+=" crun"
-	command -v lxc-start >/dev/null || missing+=" lxc"
-	command -v jq >/dev/null || missing+=" jq"
-	command -v gnuplot >/dev/null || missing+=" gnuplot-nox"
-	[ -n "$missing" ] || return 0
-	echo "installing$missing"
-	if [ ! -e /usr/sbin/policy-rc.d ]; then
-		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-		chmod +x /usr/sbin/policy-rc.d
-		made=1
-	fi
-	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-		--no-install-recommends $missing >/dev/null
-	rc=$?
-	[ $made = 1 ] && rm -f /usr/sbin/policy-rc.d
-	[ $rc = 0 ] || die "apt-get install$missing failed"
+	bench_install crun:crun lxc-start:lxc jq:jq gnuplot:gnuplot-nox || die "install failed"
 }
 
 # ---- setup: a private vzkit tree; crun bundles and LXC configs on its template cache ----

@@ -236,7 +236,7 @@ stale() {
 }
 
 preflight() {
-	local avail t s load
+	local avail s
 	[ "$(id -u)" = 0 ] || die "must run as root (namespaces, cgroups, mounts)"
 	[ -x "$VZCTL" ] || die "$VZCTL missing: run make first"
 	[ -x "$B/tests/reaper" ] || make -C "$TOP" --no-print-directory "${B#"$TOP"/}/tests/reaper" >/dev/null ||
@@ -248,46 +248,13 @@ preflight() {
 	[ -z "$s" ] || die "leftovers of an earlier run:
 $s
 remove them with: $0 clean"
-	# A new top-level cpuset must be able to get CPUs: an exclusive sibling spanning all CPUs
-	# makes every runtime fail (crun: EACCES on cpuset.cpus, LXC: ABORTING) - stop here.
-	if [ -d /sys/fs/cgroup/cpuset ] && [ -e /sys/fs/cgroup/cpuset/cpuset.cpus ]; then
-		t=/sys/fs/cgroup/cpuset/$CG-preflight.$$
-		mkdir "$t" || die "cannot create cpuset cgroup $t"
-		if ! cat /sys/fs/cgroup/cpuset/cpuset.cpus >"$t/cpuset.cpus" 2>/dev/null ||
-			! cat /sys/fs/cgroup/cpuset/cpuset.mems >"$t/cpuset.mems" 2>/dev/null; then
-			rmdir "$t"
-			echo "bench-start: a new top-level cpuset cannot get CPUs; exclusive cpusets:" >&2
-			grep -l 1 /sys/fs/cgroup/cpuset/*/cpuset.cpu_exclusive >&2
-			exit 1
-		fi
-		rmdir "$t"
-	fi
-	load=$(cut -d' ' -f1 /proc/loadavg)
-	if awk -v l="$load" -v n="$(nproc)" 'BEGIN { exit !(l > n / 2) }'; then
-		echo "WARNING: load average $load on $(nproc) CPUs: other work is running, timings are noisy"
-	fi
+	bench_cpuset_ok "$CG" || exit 1
+	bench_load_warning
 }
 
-# The peers from Debian's packages. A policy-rc.d refusing service starts keeps the lxc
-# package from bringing up lxcbr0 and its dnsmasq on the host during the install.
+# The peers from Debian's packages.
 install_peers() {
-	local missing="" made=0
-	command -v crun >/dev/null || missing+=" crun"
-	command -v lxc-start >/dev/null || missing+=" lxc"
-	command -v hyperfine >/dev/null || missing+=" hyperfine"
-	command -v jq >/dev/null || missing+=" jq"
-	[ -n "$missing" ] || return 0
-	echo "installing$missing"
-	if [ ! -e /usr/sbin/policy-rc.d ]; then
-		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-		chmod +x /usr/sbin/policy-rc.d
-		made=1
-	fi
-	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-		--no-install-recommends $missing >/dev/null
-	local rc=$?
-	[ $made = 1 ] && rm -f /usr/sbin/policy-rc.d
-	[ $rc = 0 ] || die "apt-get install$missing failed"
+	bench_install crun:crun lxc-start:lxc hyperfine:hyperfine jq:jq || die "install failed"
 }
 
 # ---- setup: a private vzkit tree; crun bundles and LXC configs on the template cache ----

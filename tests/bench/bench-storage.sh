@@ -79,7 +79,7 @@ stale() {
 }
 
 preflight() {
-	local s load
+	local s
 	[ "$(id -u)" = 0 ] || die "must run as root (loop devices, mounts, drop_caches)"
 	[ -x "$VZCTL" ] || die "$VZCTL missing: run make first"
 	[ -x "$B/tests/reaper" ] || make -C "$TOP" --no-print-directory "${B#"$TOP"/}/tests/reaper" >/dev/null ||
@@ -90,28 +90,12 @@ preflight() {
 	[ -z "$s" ] || die "leftovers of an earlier run:
 $s
 remove them with: $0 clean"
-	load=$(cut -d' ' -f1 /proc/loadavg)
-	if awk -v l="$load" -v n="$(nproc)" 'BEGIN { exit !(l > n / 2) }'; then
-		echo "WARNING: load average $load on $(nproc) CPUs: other work is running, timings are noisy"
-	fi
+	bench_load_warning
 }
 
-# LXC from Debian's packages; a policy-rc.d refusing service starts keeps the package from
-# bringing up lxcbr0 and its dnsmasq on the host during the install.
+# LXC from Debian's packages.
 install_peers() {
-	local made=0 rc
-	command -v lxc-copy >/dev/null && return 0
-	echo "installing lxc"
-	if [ ! -e /usr/sbin/policy-rc.d ]; then
-		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-		chmod +x /usr/sbin/policy-rc.d
-		made=1
-	fi
-	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-		--no-install-recommends lxc >/dev/null
-	rc=$?
-	[ $made = 1 ] && rm -f /usr/sbin/policy-rc.d
-	[ $rc = 0 ] || die "apt-get install lxc failed"
+	bench_install lxc-copy:lxc || die "install failed"
 }
 
 # setup_tree OSTEMPLATE TEMPLATE_DIR: the tree, a first VE (builds a missing busybox cache;

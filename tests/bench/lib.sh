@@ -38,3 +38,50 @@ bench_reaped() {
 	export VZKIT_REAPED=1
 	exec "$B/tests/reaper" bash "$@"
 }
+
+# bench_install COMMAND:PACKAGE...: installs from Debian's packages those whose command is
+# missing. A policy-rc.d refusing service starts keeps the lxc package from bringing up lxcbr0
+# and its dnsmasq on the host during the install. Non-zero, with a message, when apt-get fails.
+bench_install() {
+	local missing="" made=0 rc p
+	for p in "$@"; do command -v "${p%%:*}" >/dev/null || missing+=" ${p#*:}"; done
+	[ -n "$missing" ] || return 0
+	echo "installing$missing"
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+		chmod +x /usr/sbin/policy-rc.d
+		made=1
+	fi
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		--no-install-recommends $missing >/dev/null
+	rc=$?
+	[ $made = 1 ] && rm -f /usr/sbin/policy-rc.d
+	[ $rc = 0 ] || echo "apt-get install$missing failed" >&2
+	return $rc
+}
+
+# bench_load_warning: warns when the load average says other work shares the CPUs.
+bench_load_warning() {
+	local load
+	load=$(cut -d' ' -f1 /proc/loadavg)
+	if awk -v l="$load" -v n="$(nproc)" 'BEGIN { exit !(l > n / 2) }'; then
+		echo "WARNING: load average $load on $(nproc) CPUs: other work is running, timings are noisy"
+	fi
+}
+
+# bench_cpuset_ok PREFIX: whether a new top-level v1 cpuset can get CPUs and memory nodes (an
+# exclusive sibling spanning all CPUs makes every runtime fail); says which cpusets are
+# exclusive when not. True where there is no v1 cpuset hierarchy.
+bench_cpuset_ok() {
+	local t=/sys/fs/cgroup/cpuset/$1-preflight.$$
+	[ -e /sys/fs/cgroup/cpuset/cpuset.cpus ] || return 0
+	mkdir "$t" || { echo "cannot create cpuset cgroup $t" >&2; return 1; }
+	if ! cat /sys/fs/cgroup/cpuset/cpuset.cpus >"$t/cpuset.cpus" 2>/dev/null ||
+		! cat /sys/fs/cgroup/cpuset/cpuset.mems >"$t/cpuset.mems" 2>/dev/null; then
+		rmdir "$t"
+		echo "a new top-level cpuset cannot get CPUs; exclusive cpusets:" >&2
+		grep -l 1 /sys/fs/cgroup/cpuset/*/cpuset.cpu_exclusive >&2
+		return 1
+	fi
+	rmdir "$t"
+}
