@@ -7,9 +7,14 @@
 #include "runtime/security.h"
 #include "runtime/util.h"
 
+#include <elf.h>
+#include <fcntl.h>
+#include <link.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <sched.h>
+#include <stdio.h>
+#include <string.h>
 #include <seccomp.h>
 #include <sys/capability.h>
 #include <sys/ioctl.h>
@@ -274,19 +279,98 @@ static int export_filter(scmp_filter_ctx ctx, struct sock_filter **ret, size_t *
 	return 0;
 }
 
-int ve_seccomp_prepare(const struct ve_sec *sec)
+/* This program's build id (ELF note NT_GNU_BUILD_ID) as hex: any change of the code or of the
+ * linked libseccomp changes it. 0 or -ENOENT (no note: no cache). */
+static int note_build_id(struct dl_phdr_info *info, size_t size, void *data)
+{
+	char *out = data;
+
+	(void)size;
+	if (info->dlpi_name && info->dlpi_name[0]) /* the main program comes first, unnamed */
+		return 1;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		const char *p = (const char *)(info->dlpi_addr + ph->p_vaddr),
+			   *end = p + ph->p_memsz;
+
+		if (ph->p_type != PT_NOTE)
+			continue;
+		while (p + sizeof(ElfW(Nhdr)) <= end) {
+			const ElfW(Nhdr) *nh = (const void *)p;
+			const unsigned char *desc =
+			    (const unsigned char *)p + sizeof(*nh) + ((nh->n_namesz + 3) & ~3u);
+
+			if (nh->n_type == NT_GNU_BUILD_ID && nh->n_namesz == 4 &&
+			    !memcmp(p + sizeof(*nh), "GNU", 4) && nh->n_descsz <= 32) {
+				for (unsigned k = 0; k < nh->n_descsz; k++)
+					sprintf(out + 2 * k, "%02x", desc[k]);
+				return 1;
+			}
+			p = (const char *)desc + ((nh->n_descsz + 3) & ~3u);
+		}
+	}
+	return 1;
+}
+
+/*
+ * The file of the compiled program for sec in cache_dir, named after everything the program
+ * depends on: this binary (its build id) and the inputs of build_filter. NULL without a build id.
+ */
+static char *cache_path(const char *cache_dir, const struct ve_sec *sec)
+{
+	char id[65] = "";
+
+	dl_iterate_phdr(note_build_id, id);
+	if (!id[0])
+		return NULL;
+	return ve_strdup_printf("%s/.seccomp-%s-%d-%llx.bpf", cache_dir, id, sec && sec->nesting,
+				(unsigned long long)ve_caps_mask(sec));
+}
+
+/* Reads a cached program: a root-owned regular file, not writable by others, of whole
+ * instructions. 0, or negative errno (not logged: a miss). */
+static int cache_read(const char *path, struct sock_filter **ret, size_t *ret_n)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_free_ struct sock_filter *insns = NULL;
+	struct stat st;
+
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022) || st.st_size <= 0 ||
+	    st.st_size % sizeof(*insns) || st.st_size / sizeof(*insns) > BPF_MAXINSNS)
+		return -EINVAL;
+	insns = malloc(st.st_size);
+	if (!insns)
+		return -ENOMEM;
+	if (pread(fd, insns, st.st_size, 0) != st.st_size)
+		return -EIO;
+	*ret_n = st.st_size / sizeof(*insns);
+	*ret = TAKE_PTR(insns);
+	return 0;
+}
+
+int ve_seccomp_prepare(const struct ve_sec *sec, const char *cache_dir)
 {
 	_cleanup_(seccomp_releasep) scmp_filter_ctx ctx = NULL;
+	_cleanup_free_ char *path = NULL;
 	struct sock_filter *insns = NULL;
 	size_t n = 0;
 	int r;
 
 	if (prepared_matches(sec))
 		return 0;
-	if ((r = build_filter(sec, &ctx)) < 0)
-		return r;
-	if ((r = export_filter(ctx, &insns, &n)) < 0)
-		return r;
+	path = cache_dir ? cache_path(cache_dir, sec) : NULL;
+	if (!path || cache_read(path, &insns, &n) < 0) {
+		if ((r = build_filter(sec, &ctx)) < 0)
+			return r;
+		if ((r = export_filter(ctx, &insns, &n)) < 0)
+			return r;
+		/* Best effort: without it the next command compiles again. */
+		if (path && ve_mkdir_p(cache_dir, 0755) == 0)
+			(void)ve_write_file_replace(path, (const char *)insns, n * sizeof(*insns),
+						    0600);
+	}
 	free(prepared.insns);
 	prepared.insns = insns;
 	prepared.n_insns = n;

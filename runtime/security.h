@@ -36,8 +36,11 @@ int ve_seccomp_apply(const struct ve_sec *sec);
 /*
  * Optional: compiles the filter for sec in the calling process and keeps the BPF program, so
  * that ve_seccomp_apply() with an equal sec in a forked child only loads it: no libseccomp work
- * and no malloc between fork and exec. Returns 0, -ENOMEM, or another negative errno.
+ * and no malloc between fork and exec. With cache_dir (root's, e.g. VE_RUNDIR), the program
+ * is kept there too, in a file named after this binary's build id and sec's inputs, and later
+ * commands read it instead of compiling (libseccomp: ~0.5 ms of CPU). Returns 0, -ENOMEM, or
+ * another negative errno.
  */
-int ve_seccomp_prepare(const struct ve_sec *sec);
+int ve_seccomp_prepare(const struct ve_sec *sec, const char *cache_dir);
 
 #endif

@@ -211,7 +211,7 @@ int ct_exec(const struct ve_config *c, const struct ve_exec_opts *o, int *ret_st
 	r = ct_state_init_pid(c, &init);
 	if (r < 0)
 		return r;
-	r = ve_seccomp_prepare(&c->sec);
+	r = ve_seccomp_prepare(&c->sec, c->global ? c->global->rundir : NULL);
 	if (r < 0)
 		return log_errno(r, "Unable to build the seccomp filter: %m");
 	if (init == 0)

@@ -203,7 +203,7 @@ static void helper(struct ct_spawn *s, int clone_rd, int pid_wr)
 	}
 	/* Compiling the filter (libseccomp, ~0.7 ms of CPU) here too overlaps it with the mount;
 	 * init inherits the compiled program and only loads it. */
-	r = ve_seccomp_prepare(&s->c->sec);
+	r = ve_seccomp_prepare(&s->c->sec, s->c->global ? s->c->global->rundir : NULL);
 	if (r < 0) {
 		report(s->err_wr, r, "prepare the seccomp filter");
 		_exit(1);

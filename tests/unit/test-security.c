@@ -8,8 +8,16 @@
 
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/capability.h>
@@ -160,8 +168,70 @@ static void test_seccomp_prepared(void **state)
 	struct ve_sec sec = {0};
 
 	skip_unless_root();
-	assert_int_equal(ve_seccomp_prepare(&sec), 0);
+	assert_int_equal(ve_seccomp_prepare(&sec, NULL), 0);
 	assert_int_equal(in_child(check_filter, &sec), 0);
+}
+
+static const char *cache_dir;
+
+static int prepare_in_cache(const struct ve_sec *sec)
+{
+	return ve_seccomp_prepare(sec, cache_dir) < 0;
+}
+
+static int prepare_cached_then_check(const struct ve_sec *sec)
+{
+	return ve_seccomp_prepare(sec, cache_dir) < 0 ? 100 : check_filter(sec);
+}
+
+/* The one file the cache holds, into path. */
+static void cache_file(char *path, size_t size)
+{
+	DIR *d = opendir(cache_dir);
+	struct dirent *de;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((de = readdir(d)))
+		if (!strncmp(de->d_name, ".seccomp-", 9) && ++n)
+			snprintf(path, size, "%s/%s", cache_dir, de->d_name);
+	closedir(d);
+	assert_int_equal(n, 1);
+}
+
+/*
+ * The compiled program is kept in the cache directory and read back by the next process (each
+ * step in its own child: a process keeps what it prepared). A planted allow-all program shows
+ * that the file is what gets loaded; one that others may write is ignored.
+ */
+static void test_seccomp_cache(void **state)
+{
+	struct sock_filter allow = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	struct ve_sec sec = {.nesting = true}; /* not what an earlier test prepared here */
+	char dir[] = "/tmp/vzkit-seccomp.XXXXXX", path[512];
+	struct stat st;
+	int fd;
+
+	skip_unless_root();
+	assert_non_null(mkdtemp(dir));
+	cache_dir = dir;
+	assert_int_equal(in_child(prepare_in_cache, &sec), 0);
+	cache_file(path, sizeof(path));
+	assert_int_equal(stat(path, &st), 0);
+	assert_true(st.st_size > 0 && st.st_size % sizeof(struct sock_filter) == 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(in_child(prepare_cached_then_check, &sec), 0);
+
+	fd = open(path, O_WRONLY | O_TRUNC);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, &allow, sizeof(allow)), sizeof(allow));
+	close(fd);
+	assert_int_equal(in_child(prepare_cached_then_check, &sec), 2); /* keyctl passed */
+
+	assert_int_equal(chmod(path, 0666), 0);
+	assert_int_equal(in_child(prepare_cached_then_check, &sec), 0); /* compiled again */
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(rmdir(dir), 0);
 }
 
 static int check_nesting(const struct ve_sec *sec)
@@ -237,10 +307,11 @@ static void test_caps_apply(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_from_name),	    cmocka_unit_test(test_to_name),
-	    cmocka_unit_test(test_default_mask),    cmocka_unit_test(test_mask_on_off),
-	    cmocka_unit_test(test_seccomp_blocks),  cmocka_unit_test(test_seccomp_prepared),
-	    cmocka_unit_test(test_seccomp_nesting), cmocka_unit_test(test_caps_apply),
+	    cmocka_unit_test(test_from_name),	   cmocka_unit_test(test_to_name),
+	    cmocka_unit_test(test_default_mask),   cmocka_unit_test(test_mask_on_off),
+	    cmocka_unit_test(test_seccomp_blocks), cmocka_unit_test(test_seccomp_prepared),
+	    cmocka_unit_test(test_seccomp_cache),  cmocka_unit_test(test_seccomp_nesting),
+	    cmocka_unit_test(test_caps_apply),
 	};
 
 	ve_log_set_level(VE_LOG_WARN);
