@@ -317,7 +317,7 @@ static int parent_cpuset(const char *file, char *buf, size_t size)
 
 static int v1_create(unsigned veid)
 {
-	char cpus[4096], mems[1024];
+	char dir[PATH_MAX];
 	int r;
 
 	for (unsigned i = 0; i < vcg.n_hier; i++) {
@@ -327,17 +327,14 @@ static int v1_create(unsigned veid)
 	}
 	if (vcg.h_cpuset < 0)
 		return 0;
-	/* Tasks can only join a v1 cpuset with CPUs and memory nodes: start with the parent's;
-	 * apply narrows the CPUs to CPUMASK. */
-	r = parent_cpuset("cpuset.cpus", cpus, sizeof(cpus));
-	if (r == 0)
-		r = parent_cpuset("cpuset.mems", mems, sizeof(mems));
-	if (r < 0)
-		return log_errno(r, "read cpuset of '%s': %m", vcg.parent);
-	/* The parent's cgroup.clone_children gave them already (v1_create_parent). */
-	r = modify_changed(veid, vcg.h_cpuset,
-			   (const char *const[]){"cpuset.cpus", cpus, "cpuset.mems", mems}, 4);
-	return r < 0 ? log_errno(r, "initialise the cpuset of VE %u: %m", veid) : 0;
+	/*
+	 * Tasks can only join a v1 cpuset with CPUs and memory nodes: the parent's, which its
+	 * cgroup.clone_children (v1_create_parent) gave already, else copied now; apply narrows
+	 * the CPUs to CPUMASK.
+	 */
+	vcg_path(dir, sizeof(dir), vcg.hier[vcg.h_cpuset].mnt, veid, NULL);
+	r = cpuset_inherit(dir, "cpuset.cpus");
+	return r < 0 ? r : cpuset_inherit(dir, "cpuset.mems");
 }
 
 static void fmt_limit(char *buf, size_t size, uint64_t v)

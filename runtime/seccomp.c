@@ -252,10 +252,27 @@ static bool prepared_matches(const struct ve_sec *sec)
 }
 
 /* libseccomp 2.5 exports only to an fd; a memfd brings the program back into memory. */
+/* Reads a whole BPF program from fd (of size st_size): whole instructions, at most
+ * BPF_MAXINSNS. 0, -EINVAL (not a program), -ENOMEM or -EIO; not logged. */
+static int program_read(int fd, off_t st_size, struct sock_filter **ret, size_t *ret_n)
+{
+	_cleanup_free_ struct sock_filter *insns = NULL;
+
+	if (st_size <= 0 || st_size % sizeof(*insns) || st_size / sizeof(*insns) > BPF_MAXINSNS)
+		return -EINVAL;
+	insns = malloc(st_size);
+	if (!insns)
+		return -ENOMEM;
+	if (pread(fd, insns, st_size, 0) != st_size)
+		return -EIO;
+	*ret_n = st_size / sizeof(*insns);
+	*ret = TAKE_PTR(insns);
+	return 0;
+}
+
 static int export_filter(scmp_filter_ctx ctx, struct sock_filter **ret, size_t *ret_n)
 {
 	_cleanup_close_ int fd = memfd_create("ve-seccomp", MFD_CLOEXEC);
-	_cleanup_free_ struct sock_filter *insns = NULL;
 	struct stat st;
 	int r;
 
@@ -265,22 +282,15 @@ static int export_filter(scmp_filter_ctx ctx, struct sock_filter **ret, size_t *
 		return log_errno(r, "seccomp: export filter: %m");
 	if (fstat(fd, &st) < 0)
 		return log_errno(neg_errno(), "seccomp: fstat exported filter: %m");
-	if (st.st_size <= 0 || st.st_size % sizeof(*insns) ||
-	    st.st_size / sizeof(*insns) > BPF_MAXINSNS)
-		return log_errno(-EINVAL, "seccomp: exported filter has odd size %lld: %m",
+	r = program_read(fd, st.st_size, ret, ret_n);
+	if (r < 0)
+		return log_errno(r, "seccomp: read back the exported filter (%lld bytes): %m",
 				 (long long)st.st_size);
-	insns = malloc(st.st_size);
-	if (!insns)
-		return -ENOMEM;
-	if (pread(fd, insns, st.st_size, 0) != st.st_size)
-		return log_errno(-EIO, "seccomp: read back exported filter: %m");
-	*ret_n = st.st_size / sizeof(*insns);
-	*ret = TAKE_PTR(insns);
 	return 0;
 }
 
-/* This program's build id (ELF note NT_GNU_BUILD_ID) as hex: any change of the code or of the
- * linked libseccomp changes it. 0 or -ENOENT (no note: no cache). */
+/* dl_iterate_phdr callback: this program's build id (ELF note NT_GNU_BUILD_ID) as hex into
+ * data, left empty without one. Any change of the code or of the linked libseccomp changes it. */
 static int note_build_id(struct dl_phdr_info *info, size_t size, void *data)
 {
 	char *out = data;
@@ -332,22 +342,13 @@ static char *cache_path(const char *cache_dir, const struct ve_sec *sec)
 static int cache_read(const char *path, struct sock_filter **ret, size_t *ret_n)
 {
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	_cleanup_free_ struct sock_filter *insns = NULL;
 	struct stat st;
 
 	if (fd < 0 || fstat(fd, &st) < 0)
 		return -errno;
-	if (!S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022) || st.st_size <= 0 ||
-	    st.st_size % sizeof(*insns) || st.st_size / sizeof(*insns) > BPF_MAXINSNS)
+	if (!S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022))
 		return -EINVAL;
-	insns = malloc(st.st_size);
-	if (!insns)
-		return -ENOMEM;
-	if (pread(fd, insns, st.st_size, 0) != st.st_size)
-		return -EIO;
-	*ret_n = st.st_size / sizeof(*insns);
-	*ret = TAKE_PTR(insns);
-	return 0;
+	return program_read(fd, st.st_size, ret, ret_n);
 }
 
 int ve_seccomp_prepare(const struct ve_sec *sec, const char *cache_dir)
