@@ -78,17 +78,18 @@ static char *lower_path(const struct ve_fs *fs)
 	return ve_strdup_printf("%s/lower", fs->private);
 }
 
-int storage_idmap_bind(const struct ve_fs *fs, const char *lowerdir, const char *path)
+int storage_idmap_tree(const struct ve_fs *fs, const char *lowerdir, int userns)
 {
 	_cleanup_close_ int ns = -1, tree = -1;
 	struct mount_attr attr = {.attr_set = MOUNT_ATTR_IDMAP | MOUNT_ATTR_RDONLY};
 
-	if (mkdir(path, 0755) < 0 && errno != EEXIST)
-		return log_errno(neg_errno(), "Unable to create %s: %m", path);
-	ns = userns_fd(fs);
-	if (ns < 0)
-		return log_errno(ns, "Unable to make a user namespace for the id map: %m");
-	attr.userns_fd = ns;
+	if (userns < 0) {
+		ns = userns_fd(fs);
+		if (ns < 0)
+			return log_errno(ns, "Unable to make a user namespace for the id map: %m");
+		userns = ns;
+	}
+	attr.userns_fd = (uint64_t)userns;
 	tree = (int)syscall(SYS_open_tree, AT_FDCWD, lowerdir,
 			    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
 	if (tree < 0)
@@ -96,13 +97,25 @@ int storage_idmap_bind(const struct ve_fs *fs, const char *lowerdir, const char 
 	if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr,
 		    sizeof(attr)) < 0)
 		return log_errno(neg_errno(), "Unable to idmap the template %s: %m", lowerdir);
+	return TAKE_FD(tree);
+}
+
+int storage_idmap_bind(const struct ve_fs *fs, const char *lowerdir, int userns, const char *path)
+{
+	_cleanup_close_ int tree = -1;
+
+	if (mkdir(path, 0755) < 0 && errno != EEXIST)
+		return log_errno(neg_errno(), "Unable to create %s: %m", path);
+	tree = storage_idmap_tree(fs, lowerdir, userns);
+	if (tree < 0)
+		return tree;
 	if (syscall(SYS_move_mount, tree, "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH) < 0)
 		return log_errno(neg_errno(), "Unable to attach the idmapped template at %s: %m",
 				 path);
 	return 0;
 }
 
-int storage_idmap_lower(const struct ve_fs *fs, const char *lowerdir, char **ret_path)
+int storage_idmap_lower(const struct ve_fs *fs, const char *lowerdir, int userns, char **ret_path)
 {
 	_cleanup_free_ char *path = lower_path(fs);
 	int r;
@@ -110,7 +123,7 @@ int storage_idmap_lower(const struct ve_fs *fs, const char *lowerdir, char **ret
 	if (!path)
 		return -ENOMEM;
 	storage_idmap_lower_umount(fs); /* a leftover of an interrupted start */
-	r = storage_idmap_bind(fs, lowerdir, path);
+	r = storage_idmap_bind(fs, lowerdir, userns, path);
 	if (r < 0)
 		return r;
 	*ret_path = TAKE_PTR(path);

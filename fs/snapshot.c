@@ -412,7 +412,7 @@ int ve_snapshot_mount(const struct ve_fs *fs, const char *id, const char *lowerd
 	if (r < 0)
 		return r;
 	/* The VE's files in the snapshot carry its mapped ids: the template must too. */
-	if (fs->uidmap.count && (r = storage_idmap_bind(fs, lowerdir, lower)) == 0)
+	if (fs->uidmap.count && (r = storage_idmap_bind(fs, lowerdir, -1, lower)) == 0)
 		lowerdir = lower;
 	if (r == 0)
 		r = mount_layers(fs, upper, lowerdir, abs);

@@ -24,7 +24,7 @@ int storage_thick_check(const struct ve_fs *fs, const struct ve_storage_ops *o, 
  * only created, as the mount point init attaches it on in its own namespace.
  */
 int storage_overlay_mount(const struct ve_fs *fs, const char *lowerdir, const char *upper,
-			  const char *work, int *ret_fd);
+			  const char *work, int userns, int *ret_fd);
 /* Unmounts root (waiting briefly while busy); not mounted is success. */
 int storage_overlay_umount(const char *root);
 /* Removes VE_PRIVATE (rm -rf) and the empty VE_ROOT directory: the end of every destroy. */
@@ -33,8 +33,11 @@ int storage_remove_private(const struct ve_fs *fs);
 int storage_walk_usage(const char *dir, struct ve_fs_usage *ret);
 
 /* fs/idmap.c: for a VE with a user namespace (fs->uidmap.count), an idmapped read-only bind
- * of the template at VE_PRIVATE/lower; *ret_path is the overlay's lower layer then. */
-int storage_idmap_lower(const struct ve_fs *fs, const char *lowerdir, char **ret_path);
+ * of the template at VE_PRIVATE/lower; *ret_path is the overlay's lower layer then. userns:
+ * a user namespace with the VE's maps (the VE's own), or -1: one is made for the id map. */
+int storage_idmap_lower(const struct ve_fs *fs, const char *lowerdir, int userns, char **ret_path);
+/* The same idmapped template as a detached mount (fd, O_CLOEXEC). */
+int storage_idmap_tree(const struct ve_fs *fs, const char *lowerdir, int userns);
 void storage_idmap_lower_umount(const struct ve_fs *fs);
 /* Gives the VE root directory (the overlay's root, fd) to the VE's root user. */
 int storage_idmap_root(const struct ve_fs *fs, int fd);
@@ -53,7 +56,7 @@ int storage_copy_data(int in, int out);
 /* Copies the tree src to the new directory dst: owners, modes, xattrs, times, hard links. */
 int storage_copy_tree(const char *src, const char *dst);
 /* fs/idmap.c: the template idmapped for fs's VE, read-only, attached at path. */
-int storage_idmap_bind(const struct ve_fs *fs, const char *lowerdir, const char *path);
+int storage_idmap_bind(const struct ve_fs *fs, const char *lowerdir, int userns, const char *path);
 
 /*
  * Runs argv[0] (looked up in the system's sbin and bin directories) with stdin and stdout on
@@ -107,7 +110,7 @@ int storage_quota_set_grace(int fd, uint64_t seconds);
 int storage_prj_setup(const struct ve_fs *fs, const char *base);
 /* Clears the VE's project limits on the filesystem of the directory fd. */
 void storage_prj_release(const struct ve_fs *fs, int fd);
-int storage_prj_mount(const struct ve_fs *fs, const char *lowerdir, int *ret_fd);
+int storage_prj_mount(const struct ve_fs *fs, const char *lowerdir, int userns, int *ret_fd);
 int storage_prj_umount(const struct ve_fs *fs);
 int storage_prj_resize(const struct ve_fs *fs);
 int storage_prj_usage(const struct ve_fs *fs, struct ve_fs_usage *ret);

@@ -92,17 +92,17 @@ int ve_storage_mount(const struct ve_fs *fs, const char *lowerdir)
 {
 	const struct ve_storage_ops *o = ops_of(fs);
 
-	return o ? o->mount(fs, lowerdir, NULL) : -EINVAL;
+	return o ? o->mount(fs, lowerdir, -1, NULL) : -EINVAL;
 }
 
-int ve_storage_open_root(const struct ve_fs *fs, const char *lowerdir)
+int ve_storage_open_root(const struct ve_fs *fs, const char *lowerdir, int userns)
 {
 	const struct ve_storage_ops *o = ops_of(fs);
 	int fd = -1, r;
 
 	if (!o)
 		return -EINVAL;
-	r = o->mount(fs, lowerdir, &fd);
+	r = o->mount(fs, lowerdir, userns, &fd);
 	return r < 0 ? r : fd;
 }
 
@@ -167,39 +167,68 @@ static int fs_context_error(int fs_fd, int r, const char *root)
 	return log_errno(r, "Unable to mount overlay for %s: %m", root);
 }
 
+/* Sets the overlay's lower layer: a path, or (lower_fd >= 0) a mount's fd, which the kernel
+ * (6.13 on) takes even when detached. -EOPNOTSUPP, not logged, when it does not take the fd. */
+static int overlay_lower(int fs_fd, const char *lower, int lower_fd)
+{
+	if (lower_fd < 0)
+		return fsconfig(fs_fd, FSCONFIG_SET_STRING, "lowerdir", lower, 0) < 0 ? neg_errno()
+										      : 0;
+	if (fsconfig(fs_fd, FSCONFIG_SET_FD, "lowerdir+", NULL, lower_fd) < 0)
+		return errno == EINVAL ? -EOPNOTSUPP : neg_errno();
+	return 0;
+}
+
 /* overlay(lower, upper, work) as a detached mount: in no mount namespace until attached. */
-static int overlay_fsmount(const char *lower, const char *upper, const char *work, const char *root)
+static int overlay_fsmount(const char *lower, int lower_fd, const char *upper, const char *work,
+			   const char *root)
 {
 	_cleanup_close_ int fs_fd = fsopen("overlay", FSOPEN_CLOEXEC);
-	int fd;
+	int fd, r;
 
-	if (fs_fd < 0 || fsconfig(fs_fd, FSCONFIG_SET_STRING, "source", "overlay", 0) < 0 ||
-	    fsconfig(fs_fd, FSCONFIG_SET_STRING, "lowerdir", lower, 0) < 0 ||
-	    fsconfig(fs_fd, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
+	if (fs_fd < 0 || fsconfig(fs_fd, FSCONFIG_SET_STRING, "source", "overlay", 0) < 0)
+		return fs_context_error(fs_fd, neg_errno(), root);
+	r = overlay_lower(fs_fd, lower, lower_fd);
+	if (r == -EOPNOTSUPP)
+		return r;
+	if (r < 0 || fsconfig(fs_fd, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
 	    fsconfig(fs_fd, FSCONFIG_SET_STRING, "workdir", work, 0) < 0 ||
 	    fsconfig(fs_fd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-		return fs_context_error(fs_fd, neg_errno(), root);
+		return fs_context_error(fs_fd, r < 0 ? r : neg_errno(), root);
 	fd = fsmount(fs_fd, FSMOUNT_CLOEXEC, 0);
 	if (fd < 0)
 		return fs_context_error(fs_fd, neg_errno(), root);
 	return fd;
 }
 
-/* The overlay with the template idmapped for the VE. Older kernels (6.1) take only layers
- * attached in the caller's mount namespace: the idmapped template is attached in a private
- * copy of it, which vanishes when we leave (the overlay keeps its own clones of its layers). */
+/* The detached overlay over a detached idmapped template: nothing attached anywhere. */
+static int overlay_idmapped_fd(const struct ve_fs *fs, const char *lowerdir, const char *upper,
+			       const char *work, int userns)
+{
+	_cleanup_close_ int tree = storage_idmap_tree(fs, lowerdir, userns);
+
+	return tree < 0 ? tree : overlay_fsmount(NULL, tree, upper, work, fs->root);
+}
+
+/* The overlay with the template idmapped for the VE. Detached, over a detached template where
+ * the kernel takes one as a layer; older kernels (6.1) take only layers attached in the
+ * caller's mount namespace: the idmapped template is then attached in a private copy of it,
+ * which vanishes when we leave (the overlay keeps its own clones of its layers). */
 static int overlay_idmapped(const struct ve_fs *fs, const char *lowerdir, const char *upper,
-			    const char *work, bool detached)
+			    const char *work, int userns, bool detached)
 {
 	struct storage_mntns ns = {-1, -1};
 	_cleanup_free_ char *mapped = NULL;
-	int r = detached ? storage_mntns_enter(&ns) : 0;
+	int r = detached ? overlay_idmapped_fd(fs, lowerdir, upper, work, userns) : -EOPNOTSUPP;
 
+	if (r != -EOPNOTSUPP)
+		return r;
+	r = detached ? storage_mntns_enter(&ns) : 0;
 	if (r < 0)
 		return log_errno(r, "Unable to make a private mount namespace: %m");
-	r = storage_idmap_lower(fs, lowerdir, &mapped);
+	r = storage_idmap_lower(fs, lowerdir, userns, &mapped);
 	if (r == 0)
-		r = overlay_fsmount(mapped, upper, work, fs->root);
+		r = overlay_fsmount(mapped, -1, upper, work, fs->root);
 	if (detached)
 		storage_mntns_leave(&ns);
 	else if (r < 0)
@@ -208,7 +237,7 @@ static int overlay_idmapped(const struct ve_fs *fs, const char *lowerdir, const 
 }
 
 int storage_overlay_mount(const struct ve_fs *fs, const char *lowerdir, const char *upper,
-			  const char *work, int *ret_fd)
+			  const char *work, int userns, int *ret_fd)
 {
 	_cleanup_close_ int fd = -1;
 	int r;
@@ -219,9 +248,9 @@ int storage_overlay_mount(const struct ve_fs *fs, const char *lowerdir, const ch
 	if (strpbrk(lowerdir, ",:") || strpbrk(upper, ",:") || strpbrk(work, ",:"))
 		return log_errno(-EINVAL, "Overlay paths may not hold ',' or ':' (%s)", upper);
 	if (fs->uidmap.count) /* a privileged VE sees the template as it is */
-		fd = overlay_idmapped(fs, lowerdir, upper, work, ret_fd != NULL);
+		fd = overlay_idmapped(fs, lowerdir, upper, work, userns, ret_fd != NULL);
 	else
-		fd = overlay_fsmount(lowerdir, upper, work, fs->root);
+		fd = overlay_fsmount(lowerdir, -1, upper, work, fs->root);
 	if (fd < 0)
 		return fd;
 	r = fs->uidmap.count ? storage_idmap_root(fs, fd) : 0;

@@ -26,8 +26,9 @@ struct ve_storage_ops {
 	int (*create)(const struct ve_fs *fs);
 	/* Mounts the overlay of lowerdir and the VE's upper (storage_overlay_mount): at VE_ROOT
 	 * when ret_fd is NULL, else detached into *ret_fd. A disk of the VE's own (image) is
-	 * attached on the host either way. */
-	int (*mount)(const struct ve_fs *fs, const char *lowerdir, int *ret_fd);
+	 * attached on the host either way. userns: a user namespace with the VE's maps (its own)
+	 * for the idmapped template, or -1: one is made. */
+	int (*mount)(const struct ve_fs *fs, const char *lowerdir, int userns, int *ret_fd);
 	int (*umount)(const struct ve_fs *fs);
 	/* Removes VE_PRIVATE and everything the backend allocated; ENOENT is success. */
 	int (*destroy)(const struct ve_fs *fs);
@@ -72,9 +73,10 @@ int ve_storage_mount(const struct ve_fs *fs, const char *lowerdir);
  * the host's mount table does not grow with the running VEs; init attaches it in its own mount
  * namespace. Returns the mount's fd (O_CLOEXEC; closing it before it is attached unmounts it).
  * A disk of the VE's own is attached on the host as for ve_storage_mount, and
- * ve_storage_umount releases it once the VE is down. Negative errno, logged.
+ * ve_storage_umount releases it once the VE is down. userns: the VE's user namespace, its
+ * maps written, for the idmapped template (-1: one is made). Negative errno, logged.
  */
-int ve_storage_open_root(const struct ve_fs *fs, const char *lowerdir);
+int ve_storage_open_root(const struct ve_fs *fs, const char *lowerdir, int userns);
 int ve_storage_umount(const struct ve_fs *fs);
 int ve_storage_destroy(const struct ve_fs *fs);
 int ve_storage_usage(const struct ve_fs *fs, struct ve_fs_usage *ret);

@@ -209,6 +209,11 @@ int ve_mkdir_p(const char *path, mode_t mode)
 
 	if (!p)
 		return -ENOMEM;
+	/* The common case: the directory or its parent exists already. */
+	if (mkdir(p, mode) == 0 || errno == EEXIST)
+		return 0;
+	if (errno != ENOENT)
+		return neg_errno();
 	for (char *s = p + 1; *s; s++) {
 		if (*s != '/')
 			continue;

@@ -16,8 +16,7 @@ extern const struct ve_backend_ops ve_ct_ops;
 /* Everything the VE's init process needs, prepared on the host before the fork. */
 struct ct_spawn {
 	const struct ve_config *c;
-	const char *root;      /* VE_ROOT: the mount point init attaches root_fd on */
-	int root_fd;	       /* the VE root: a detached mount, or a clone of VE_ROOT's */
+	const char *root;      /* VE_ROOT: the mount point init attaches its root on */
 	char *prestart_script; /* run inside before init (hostname, dns), or NULL */
 	char **prestart_env;
 	int sync_rd;	   /* child reads the "go" byte here */
@@ -26,16 +25,22 @@ struct ct_spawn {
 	pid_t helper;	   /* the helper that joins the cgroup and clones init */
 	bool in_cgroup;	   /* the helper was born in the VE's cgroup (clone3, cgroup v2) */
 	pid_t runtime_pid; /* vzctl, the helper's parent */
-	int clone_wr;	   /* tells the helper to clone init */
-	int pid_rd;	   /* the helper reports init's pid here */
+	int root_wr; /* the runtime hands init its root here; init says when its netns is made */
+	int pid_rd;  /* the helper reports init's pid here */
 };
 
-/* ct/spawn.c: forks the helper, which joins the VE's cgroup at once and waits. */
+/* ct/spawn.c: forks the helper, which joins the VE's cgroup and clones init at once; init
+ * waits for its root. */
 int ct_spawn_helper(struct ct_spawn *s);
-/* Hands the helper s->root_fd and lets it clone init into new namespaces; returns init's host
- * pid. */
+/* Waits for the helper's report of init's host pid, and for its exit. */
 int ct_spawn_clone(struct ct_spawn *s, pid_t *ret_pid);
-/* Ends a helper that has not cloned yet. */
+/* Hands init its root (a detached mount, or a clone of VE_ROOT's), after its id maps: init
+ * attaches it and builds its file system view, then waits for the "go". */
+int ct_spawn_send_root(struct ct_spawn *s, int root_fd);
+/* Waits until init has made its network namespace (it does that first); -ECHILD when init
+ * died. */
+int ct_spawn_wait_netns(struct ct_spawn *s);
+/* Ends the helper, whatever it is doing, and closes init's root socket. */
 void ct_spawn_abort(struct ct_spawn *s);
 /* Waits for init's exec: 0 once exec'd, else the child's error (logged). */
 int ct_spawn_result(int err_rd, const struct ve_config *c);

@@ -1,8 +1,10 @@
 /*
  * Spawning a VE's init. vzctl forks a short-lived helper that joins the VE's cgroup (so the
  * kernel memory of the new namespaces is charged to the VE) and its own time namespace, then
- * clones init into new pid, mount, uts, ipc, net and cgroup namespaces and exits. Nothing stays
- * on the host: init is reparented to the host's init (or the nearest subreaper).
+ * clones init into new user, pid, mount, uts, ipc, net and cgroup namespaces at once and exits.
+ * Init waits for its root (the runtime makes it, the template idmapped through init's own user
+ * namespace), attaches it and waits again for the network. Nothing stays on the host: init is
+ * reparented to the host's init (or the nearest subreaper).
  */
 #include "ct-internal.h"
 #include "runtime/cgroup.h"
@@ -21,8 +23,9 @@
 #include <sys/wait.h>
 #include <time.h>
 
-#define CT_CLONE_FLAGS                                                                             \
-	(CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP)
+/* The network namespace (0.4 ms of the kernel's time) is made by init itself, while the
+ * runtime makes its root. */
+#define CT_CLONE_FLAGS (CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP)
 
 struct child_err {
 	int err;
@@ -100,33 +103,45 @@ static int setup_stdio(void)
 }
 
 /* The future init, inside the new namespaces. Never returns. */
-static void init_child(struct ct_spawn *s)
+static void init_child(struct ct_spawn *s, int root_rd)
 {
 	const struct ve_config *c = s->c;
-	const char *what = "wait for the runtime";
+	const char *what = "load seccomp filter";
 	char go;
-	int r, filter;
+	int r, root_fd;
 
-	/* The filter is loaded (the kernel compiles it: ~0.3 ms) while the runtime writes our
-	 * id maps and wires the network; nothing below calls what it blocks. Loading it needs
-	 * CAP_SYS_ADMIN, which we have in our new user namespace. */
-	filter = ve_seccomp_apply(&c->sec);
-	/* The runtime dying mid-start closes the pipe (the helper dropped our copy of its end):
-	 * a half-made VE then never runs. */
-	if (read(s->sync_rd, &go, 1) != 1)
+	/* Before the filter, which refuses nested namespaces. The runtime waits for the byte
+	 * before it wires the network into /proc/<init>/ns/net. */
+	if (unshare(CLONE_NEWNET) < 0) {
+		report(s->err_wr, neg_errno(), "create the network namespace");
 		_exit(1);
+	}
+	(void)!write(root_rd, "n", 1);
+	/* The filter is loaded (the kernel compiles it: ~0.3 ms) while the runtime writes our
+	 * id maps and makes our root; nothing below calls what it blocks. Loading it needs
+	 * CAP_SYS_ADMIN, which we have in our new user namespace. */
+	r = ve_seccomp_apply(&c->sec);
+	/* The root comes after our id maps. The runtime dying or giving up mid-start closes the
+	 * socket and the pipe (the helper dropped our copies of their ends): a half-made VE then
+	 * never runs. */
+	root_fd = ve_recv_fd(root_rd, NULL);
+	if (root_fd < 0)
+		_exit(1);
+	close(root_rd);
 	/* Init and all it starts must not inherit vzctl's ignored SIGPIPE. */
 	ct_reset_signals();
 	/* Created by the host's root, we are unmapped in our own user namespace until we take
-	 * the ids the runtime has just mapped: the VE's root. */
-	r = filter;
-	if (r < 0)
-		what = "load seccomp filter";
+	 * the ids the runtime has mapped: the VE's root. */
 	if (r == 0 && !c->sec.privileged &&
 	    (setgroups(0, NULL) < 0 || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
 		r = neg_errno(), what = "become the VE's root";
+	/* While the runtime wires the network. */
 	if (r == 0)
-		r = ct_rootfs_setup(c, s->root_fd, &what);
+		r = ct_rootfs_setup(c, root_fd, &what);
+	else
+		close(root_fd);
+	if (r == 0 && read(s->sync_rd, &go, 1) != 1)
+		_exit(1);
 	if (r == 0) {
 		const char *h = c->net.hostname ? c->net.hostname : c->veid_str;
 		what = "set hostname";
@@ -182,13 +197,23 @@ static void close_all_but(int *keep, size_t n)
 	syscall(SYS_close_range, from, ~0U, 0);
 }
 
-/* The short-lived helper: joins the cgroup, compiles the seccomp filter and, when told, makes a
- * new time namespace and clones init. */
-static void helper(struct ct_spawn *s, int clone_rd, int pid_wr)
+/* Init's current directory: the mount point of the VE root, made if missing. */
+static int enter_mount_point(const char *root)
 {
-	int keep[] = {s->sync_rd, s->err_wr, clone_rd, pid_wr};
+	if (chdir(root) == 0)
+		return 0;
+	if (errno != ENOENT)
+		return neg_errno();
+	int r = ve_mkdir_p(root, 0755);
+	return r < 0 ? r : chdir(root) < 0 ? neg_errno() : 0;
+}
+
+/* The short-lived helper: joins the cgroup, compiles the seccomp filter, makes a new time
+ * namespace and clones init. */
+static void helper(struct ct_spawn *s, int root_rd, int pid_wr)
+{
+	int keep[] = {s->sync_rd, s->err_wr, root_rd, pid_wr};
 	pid_t pid;
-	char go;
 	int r;
 
 	close_all_but(keep, ARRAY_SIZE(keep));
@@ -208,14 +233,6 @@ static void helper(struct ct_spawn *s, int clone_rd, int pid_wr)
 		report(s->err_wr, r, "prepare the seccomp filter");
 		_exit(1);
 	}
-	r = ve_recv_fd(clone_rd, &go);
-	if (r == -EIO)
-		_exit(1); /* the start was abandoned */
-	s->root_fd = r;
-	if (s->root_fd < 0) {
-		report(s->err_wr, -EBADF, "receive the VE root");
-		_exit(1);
-	}
 	r = setup_timens();
 	if (r < 0) {
 		report(s->err_wr, r, "create the time namespace");
@@ -223,8 +240,9 @@ static void helper(struct ct_spawn *s, int clone_rd, int pid_wr)
 	}
 	/* Init starts on the VE root's mount point, where it attaches the root: it never has to
 	 * look the path up (see ct_rootfs_setup). */
-	if (chdir(s->root) < 0) {
-		report(s->err_wr, neg_errno(), "enter the VE root's mount point");
+	r = enter_mount_point(s->root);
+	if (r < 0) {
+		report(s->err_wr, r, "enter the VE root's mount point");
 		_exit(1);
 	}
 	/* With CLONE_NEWUSER the user namespace is made first and owns the others, so the VE's
@@ -238,8 +256,7 @@ static void helper(struct ct_spawn *s, int clone_rd, int pid_wr)
 	}
 	if (pid == 0) {
 		close(pid_wr);
-		close(clone_rd);
-		init_child(s);
+		init_child(s, root_rd);
 	}
 	(void)!write(pid_wr, &pid, sizeof(pid));
 	_exit(0);
@@ -276,7 +293,7 @@ int ct_spawn_helper(struct ct_spawn *s)
 {
 	int cfd[2], pfd[2];
 
-	/* A socket: the clone command carries the VE root's mount. */
+	/* A socket: it carries the VE root's mount to init. */
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, cfd) < 0)
 		return log_errno(neg_errno(), "socketpair: %m");
 	if (pipe2(pfd, O_CLOEXEC) < 0) {
@@ -297,7 +314,7 @@ int ct_spawn_helper(struct ct_spawn *s)
 		helper(s, cfd[0], pfd[1]);
 	close(cfd[0]);
 	close(pfd[1]);
-	s->clone_wr = cfd[1];
+	s->root_wr = cfd[1];
 	s->pid_rd = pfd[0];
 	return 0;
 }
@@ -306,11 +323,9 @@ static void reap_helper(struct ct_spawn *s)
 {
 	int status;
 
-	if (s->clone_wr >= 0)
-		close(s->clone_wr);
 	if (s->pid_rd >= 0)
 		close(s->pid_rd);
-	s->clone_wr = s->pid_rd = -1;
+	s->pid_rd = -1;
 	if (s->helper > 0)
 		while (waitpid(s->helper, &status, 0) < 0 && errno == EINTR)
 			;
@@ -320,10 +335,11 @@ static void reap_helper(struct ct_spawn *s)
 int ct_spawn_clone(struct ct_spawn *s, pid_t *ret_pid)
 {
 	pid_t pid = 0;
-	ssize_t n = -1;
+	ssize_t n;
 
-	if (ve_send_fd(s->clone_wr, 'c', s->root_fd) == 0)
+	do
 		n = read(s->pid_rd, &pid, sizeof(pid));
+	while (n < 0 && errno == EINTR);
 	reap_helper(s);
 	if (n != sizeof(pid) || pid <= 0)
 		return -ECHILD; /* the helper reported why on err_wr */
@@ -331,12 +347,33 @@ int ct_spawn_clone(struct ct_spawn *s, pid_t *ret_pid)
 	return 0;
 }
 
+int ct_spawn_send_root(struct ct_spawn *s, int root_fd)
+{
+	return ve_send_fd(s->root_wr, 'r', root_fd);
+}
+
+int ct_spawn_wait_netns(struct ct_spawn *s)
+{
+	char b = 0;
+	ssize_t n;
+
+	do
+		n = read(s->root_wr, &b, 1);
+	while (n < 0 && errno == EINTR);
+	close(s->root_wr);
+	s->root_wr = -1;
+	return n == 1 && b == 'n' ? 0 : -ECHILD;
+}
+
 void ct_spawn_abort(struct ct_spawn *s)
 {
-	/* Closing its pipe makes a waiting helper exit; one busy attaching is killed. */
+	/* The helper is killed, whatever it was doing; init, if cloned, sees the socket close. */
 	if (s->helper > 0)
 		kill(s->helper, SIGKILL);
 	reap_helper(s);
+	if (s->root_wr >= 0)
+		close(s->root_wr);
+	s->root_wr = -1;
 }
 
 int ct_spawn_result(int err_rd, const struct ve_config *c)

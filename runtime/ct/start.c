@@ -25,6 +25,7 @@ struct start_ctx {
 	bool mounted_here; /* the VE was not mounted before this start */
 	bool net_up;	   /* ve_net_start succeeded (a failed one removed its own work) */
 	struct ct_spawn spawn;
+	int root_fd; /* the VE root for init: a detached mount, or a clone of VE_ROOT's */
 	int sync_wr, err_rd;
 	pid_t pid;
 };
@@ -47,7 +48,9 @@ static void undo_state(struct start_ctx *x)
 	ct_state_remove(x->c);
 }
 
-static int step_mount(struct start_ctx *x)
+/* The template's tree, and the root when the VE was mounted before its start (vzctl mount:
+ * init gets a clone of that mount). Done while the helper clones init. */
+static int step_lower(struct start_ctx *x)
 {
 	struct ve_config *c = x->c;
 	int r;
@@ -61,29 +64,83 @@ static int step_mount(struct start_ctx *x)
 	if (r < 0)
 		return log_errno(r, "Unable to check %s: %m", c->fs.root);
 	if (r == 1) {
-		/* vzctl mount before start is allowed: init gets a clone of that mount. */
-		x->spawn.root_fd = open_tree(AT_FDCWD, c->fs.root,
-					     OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
-		if (x->spawn.root_fd < 0)
+		x->root_fd = open_tree(AT_FDCWD, c->fs.root,
+				       OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+		if (x->root_fd < 0)
 			return log_errno(neg_errno(), "Unable to clone the mount %s: %m",
 					 c->fs.root);
-		return 0;
 	}
-	x->mounted_here = true; /* a failed open_root may leave its disk attached */
-	r = ve_storage_open_root(&c->fs, x->lowerdir);
-	if (r < 0)
-		return r;
-	x->spawn.root_fd = r;
 	return 0;
+}
+
+static void undo_lower(struct start_ctx *x)
+{
+	if (x->root_fd >= 0)
+		close(TAKE_FD(x->root_fd));
+}
+
+/* Kills a cloned init and waits for it: its mount namespace holds the VE's root, which
+ * undo_mount unmounts. The cgroup step's undo catches anything it forked. */
+static void kill_init(struct start_ctx *x)
+{
+	_cleanup_close_ int pidfd = -1;
+	struct pollfd p;
+
+	if (x->pid <= 0)
+		return;
+	/* Through a pidfd: an init that died and was reaped leaves a pid another may reuse. */
+	pidfd = (int)syscall(SYS_pidfd_open, x->pid, 0);
+	x->pid = 0;
+	if (pidfd < 0 || syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) < 0)
+		return;
+	p = (struct pollfd){.fd = pidfd, .events = POLLIN};
+	poll(&p, 1, 5000);
+}
+
+/* Init died (or will not go on) mid-start: killed, its own report says why. */
+static int init_failed(struct start_ctx *x)
+{
+	int r;
+
+	kill_init(x);
+	r = ct_spawn_result(x->err_rd, x->c);
+	return r < 0 ? r : log_errno(-ECHILD, "CT %s: init died during start", x->c->veid_str);
+}
+
+/* The VE root, made with the template idmapped through init's user namespace (its maps are
+ * written), and handed to init. */
+static int step_mount(struct start_ctx *x)
+{
+	struct ve_config *c = x->c;
+	_cleanup_close_ int userns = -1;
+	char path[64];
+	int r;
+
+	if (x->root_fd < 0) {
+		if (c->fs.uidmap.count) {
+			snprintf(path, sizeof(path), "/proc/%d/ns/user", x->pid);
+			userns = open(path, O_RDONLY | O_CLOEXEC);
+			if (userns < 0)
+				return log_errno(neg_errno(), "Unable to open %s: %m", path);
+		}
+		x->mounted_here = true; /* a failed open_root may leave its disk attached */
+		r = ve_storage_open_root(&c->fs, x->lowerdir, userns);
+		if (r < 0)
+			return r;
+		x->root_fd = r;
+	}
+	r = ct_spawn_send_root(&x->spawn, x->root_fd);
+	close(TAKE_FD(x->root_fd)); /* unattached, the root now goes with init */
+	return r < 0 ? init_failed(x) : 0;
 }
 
 static void undo_mount(struct start_ctx *x)
 {
-	/* Unattached, the root goes with its fd; attached, with init's mount namespace. */
-	if (x->spawn.root_fd >= 0)
-		close(TAKE_FD(x->spawn.root_fd));
-	if (x->mounted_here)
+	undo_lower(x);
+	if (x->mounted_here) {
+		kill_init(x); /* before the unmount: init may have attached the root */
 		ve_storage_umount(&x->c->fs);
+	}
 }
 
 static int step_cgroup(struct start_ctx *x)
@@ -122,7 +179,7 @@ static int step_prepare(struct start_ctx *x)
 	x->spawn.sync_rd = sync[0];
 	x->spawn.sync_wr = sync[1];
 	x->spawn.err_wr = err[1];
-	x->spawn.clone_wr = x->spawn.pid_rd = -1;
+	x->spawn.root_wr = x->spawn.pid_rd = -1;
 	x->sync_wr = sync[1];
 	x->err_rd = err[0];
 	/* The seccomp filter is compiled by the helper, while the VE's root is mounted. */
@@ -147,25 +204,14 @@ static int step_clone(struct start_ctx *x)
 	close(x->spawn.sync_rd);
 	close(x->spawn.err_wr);
 	x->spawn.sync_rd = x->spawn.err_wr = -1;
-	if (r == -ECHILD)
-		r = ct_spawn_result(x->err_rd, x->c);
-	return r < 0 ? r : ct_state_write(x->c, x->pid, false);
+	/* The pid file keeps saying "starting" (pid 0) until init runs: a runtime that dies
+	 * before leaves a cgroup the next stop or destroy empties. */
+	return r == -ECHILD ? ct_spawn_result(x->err_rd, x->c) : r;
 }
 
 static void undo_clone(struct start_ctx *x)
 {
-	_cleanup_close_ int pidfd = -1;
-	struct pollfd p;
-
-	if (x->pid <= 0)
-		return;
-	/* Waited for: its mount namespace holds the VE's root, which the next undo unmounts.
-	 * The cgroup step's undo catches anything it forked. */
-	pidfd = (int)syscall(SYS_pidfd_open, x->pid, 0);
-	kill(x->pid, SIGKILL);
-	p = (struct pollfd){.fd = pidfd, .events = POLLIN};
-	if (pidfd >= 0)
-		poll(&p, 1, 5000);
+	kill_init(x);
 }
 
 /* The VE's id maps, written by the host's root before init does anything. */
@@ -195,6 +241,8 @@ static int step_net(struct start_ctx *x)
 	char path[64];
 	_cleanup_close_ int fd = -1;
 
+	if (ct_spawn_wait_netns(&x->spawn) < 0)
+		return init_failed(x);
 	snprintf(path, sizeof(path), "/proc/%d/ns/net", x->pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -215,14 +263,13 @@ static void undo_net(struct start_ctx *x)
 
 static int step_exec_init(struct start_ctx *x)
 {
-	int r;
 
+	/* A failed write: init has died, reporting why (its file system view) or not. */
 	if (write(x->sync_wr, "g", 1) != 1)
-		return log_errno(neg_errno(), "Unable to release the VE's init: %m");
+		return init_failed(x);
 	close(x->sync_wr);
 	x->sync_wr = -1;
-	r = ct_spawn_result(x->err_rd, x->c);
-	return r;
+	return ct_spawn_result(x->err_rd, x->c);
 }
 
 /* Waits until the template's init signals it has booted (the marker file), or init dies.
@@ -251,17 +298,19 @@ static int wait_booted(struct start_ctx *x)
 	return log_errno(-ETIMEDOUT, "CT %s: timed out waiting for init to boot", x->c->veid_str);
 }
 
-/* The helper is forked as early as possible: its cgroup migration (an RCU grace period on v1)
- * then runs while the VE's root is mounted. */
+/* The helper is forked as early as possible and clones init at once: the new namespaces are
+ * made while the template is looked up; the root, made in init's user namespace, is attached by
+ * init while the network is wired. */
 /* clang-format off */
 static const struct start_step steps[] = {
 	{"state", step_state, undo_state},
 	{"prepare", step_prepare, NULL},
 	{"cgroup", step_cgroup, undo_cgroup},
 	{"helper", step_helper, undo_helper},
-	{"mount", step_mount, undo_mount},
+	{"lower", step_lower, undo_lower},
 	{"clone", step_clone, undo_clone},
 	{"idmap", step_idmap, NULL},
+	{"mount", step_mount, undo_mount},
 	{"net", step_net, undo_net},
 	{"exec", step_exec_init, NULL},
 };
@@ -269,12 +318,12 @@ static const struct start_step steps[] = {
 
 int ct_start(struct ve_config *c, const struct ve_start_opts *o)
 {
-	struct start_ctx x = {
-	    .c = c,
-	    .o = o,
-	    .sync_wr = -1,
-	    .err_rd = -1,
-	    .spawn = {.sync_rd = -1, .err_wr = -1, .clone_wr = -1, .pid_rd = -1, .root_fd = -1}};
+	struct start_ctx x = {.c = c,
+			      .o = o,
+			      .root_fd = -1,
+			      .sync_wr = -1,
+			      .err_rd = -1,
+			      .spawn = {.sync_rd = -1, .err_wr = -1, .root_wr = -1, .pid_rd = -1}};
 	size_t i;
 	int r = 0;
 
@@ -300,7 +349,7 @@ int ct_start(struct ve_config *c, const struct ve_start_opts *o)
 		r = ct_state_write(c, x.pid, true);
 	if (r == 0)
 		r = wait_booted(&x);
-	int fds[] = {x.sync_wr, x.err_rd, x.spawn.sync_rd, x.spawn.err_wr, x.spawn.root_fd};
+	int fds[] = {x.sync_wr, x.err_rd, x.spawn.sync_rd, x.spawn.err_wr, x.root_fd};
 	for (size_t k = 0; k < ARRAY_SIZE(fds); k++)
 		if (fds[k] >= 0)
 			close(fds[k]);

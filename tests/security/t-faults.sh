@@ -39,7 +39,7 @@ wait
 
 # vzctl killed at each step of start: the next stop or destroy removes what it left.
 cg=$(ve_cgroup_dir memory 201)
-for step in state prepare cgroup helper mount clone net exec; do
+for step in state prepare cgroup helper lower clone idmap mount net exec; do
 	VZ_FAULT_STEP=start:$step "$VZCTL" start 201 >/dev/null 2>&1
 	rc=$?
 	expect_eq "vzctl dies at start step '$step'" "$rc" 137
@@ -64,6 +64,18 @@ mv "$T_DIR/root/203/sbin/init" "$T_DIR/root/203/sbin/init.off"
 "$VZCTL" umount 203 >/dev/null
 expect_rc 47 "start with a broken init fails as a broken VE" "$VZCTL" start 203
 check "... saying why" grep -q 'exec /sbin/init' "$T_DIR/rc.out"
+check "... leaving no cgroup" test ! -d "$(ve_cgroup_dir memory 203)"
+check "... no mount" sh -c "! grep -q ' $T_DIR/root/203 ' /proc/self/mountinfo"
+expect_eq "... and the VE down" "$("$VZCTL" status 203)" "CTID 203 exist unmounted down"
+# Init fails while it builds its file system view, before the runtime's "go": the start says
+# why and undoes everything.
+"$VZCTL" mount 203 >/dev/null
+mv "$T_DIR/root/203/sbin/init.off" "$T_DIR/root/203/sbin/init"
+rmdir "$T_DIR/root/203/proc" && touch "$T_DIR/root/203/proc"
+"$VZCTL" umount 203 >/dev/null
+"$VZCTL" start 203 >"$T_DIR/rc.out" 2>&1
+expect_eq "start with /proc a file fails (7)" "$?" 7
+check "... saying why" grep -q 'mount /proc' "$T_DIR/rc.out"
 check "... leaving no cgroup" test ! -d "$(ve_cgroup_dir memory 203)"
 check "... no mount" sh -c "! grep -q ' $T_DIR/root/203 ' /proc/self/mountinfo"
 expect_eq "... and the VE down" "$("$VZCTL" status 203)" "CTID 203 exist unmounted down"
