@@ -119,11 +119,15 @@ static int ct_destroy(struct ve_config *c)
 		return log_errno(-EBUSY, "Container is currently running. Stop it first.");
 	if (st.mounted && !ct_state_started(c))
 		return log_errno(-EISCONN, "Container is currently mounted (umount first)");
-	/* Leftovers of an interrupted start (cgroup, veths, mount) go first. */
+	/* Leftovers of an interrupted start or stop (cgroup, veths, mount) go first. A complete
+	 * stop removed the pid file last and left nothing but the veths, which go with the VE's
+	 * netns (deleting them here would wait for the kernel's teardown of other netns). */
 	ve_fault_point("destroy", "cleanup");
-	r = ct_cleanup(c, true, false);
-	if (r < 0)
-		return r;
+	if (ct_state_started(c) || ve_cgroup_exists(c->veid) == 1) {
+		r = ct_cleanup(c, true, false);
+		if (r < 0)
+			return r;
+	}
 	log_info("Destroying container private area: %s", c->fs.private);
 	ve_fault_point("destroy", "storage");
 	r = ve_storage_destroy(&c->fs);
