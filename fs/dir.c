@@ -36,7 +36,7 @@ static int dir_create(const struct ve_fs *fs)
 	return 0;
 }
 
-static int dir_mount(const struct ve_fs *fs, const char *lowerdir, int userns, int *ret_fd)
+static int dir_mount(const struct ve_fs *fs, const char *lowerdir, int userns, struct ve_root *ret)
 {
 	_cleanup_free_ char *upper = ve_strdup_printf("%s/upper", fs->private);
 	_cleanup_free_ char *work = ve_strdup_printf("%s/work", fs->private);
@@ -45,7 +45,7 @@ static int dir_mount(const struct ve_fs *fs, const char *lowerdir, int userns, i
 		return -ENOMEM;
 	if (!ve_path_exists(upper))
 		return log_errno(-ENOENT, "Private area %s not found", fs->private);
-	return storage_overlay_mount(fs, lowerdir, upper, work, userns, ret_fd);
+	return storage_overlay_mount(fs, lowerdir, upper, work, userns, ret);
 }
 
 static int dir_umount(const struct ve_fs *fs)

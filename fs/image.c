@@ -339,7 +339,8 @@ static void reserve_inodes(const struct image_paths *p, bool hold)
 		rmdir(path);
 }
 
-static int image_mount(const struct ve_fs *fs, const char *lowerdir, int userns, int *ret_fd)
+static int image_mount(const struct ve_fs *fs, const char *lowerdir, int userns,
+		       struct ve_root *ret)
 {
 	_cleanup_paths_ struct image_paths p = {0};
 	int r;
@@ -354,7 +355,7 @@ static int image_mount(const struct ve_fs *fs, const char *lowerdir, int userns,
 	if (r == 0)
 		r = ensure_dir(p.work, 0700);
 	if (r == 0)
-		r = storage_overlay_mount(fs, lowerdir, p.upper, p.work, userns, ret_fd);
+		r = storage_overlay_mount(fs, lowerdir, p.upper, p.work, userns, ret);
 	if (r < 0)
 		image_detach(&p);
 	else

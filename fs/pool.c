@@ -202,11 +202,11 @@ static int pool_create(const struct ve_fs *fs)
 	return r;
 }
 
-static int pool_mount(const struct ve_fs *fs, const char *lowerdir, int userns, int *ret_fd)
+static int pool_mount(const struct ve_fs *fs, const char *lowerdir, int userns, struct ve_root *ret)
 {
 	int r = storage_pool_ensure(fs);
 
-	return r < 0 ? r : storage_prj_mount(fs, lowerdir, userns, ret_fd);
+	return r < 0 ? r : storage_prj_mount(fs, lowerdir, userns, ret);
 }
 
 static int pool_destroy(const struct ve_fs *fs)

@@ -121,7 +121,7 @@ static int prj_create(const struct ve_fs *fs)
 	return r;
 }
 
-int storage_prj_mount(const struct ve_fs *fs, const char *lowerdir, int userns, int *ret_fd)
+int storage_prj_mount(const struct ve_fs *fs, const char *lowerdir, int userns, struct ve_root *ret)
 {
 	_cleanup_free_ char *upper = base_path(fs, "upper");
 	_cleanup_free_ char *work = base_path(fs, "work");
@@ -130,7 +130,7 @@ int storage_prj_mount(const struct ve_fs *fs, const char *lowerdir, int userns, 
 		return -ENOMEM;
 	if (!ve_path_exists(upper))
 		return log_errno(-ENOENT, "Private area %s not found", fs->private);
-	return storage_overlay_mount(fs, lowerdir, upper, work, userns, ret_fd);
+	return storage_overlay_mount(fs, lowerdir, upper, work, userns, ret);
 }
 
 int storage_prj_umount(const struct ve_fs *fs)

@@ -19,12 +19,12 @@ int storage_thick_check(const struct ve_fs *fs, const struct ve_storage_ops *o, 
 
 /*
  * The VE root: overlay(lowerdir, upper, work), the template idmapped for a VE with a user
- * namespace and the root directory given to the VE's root. ret_fd NULL: attached at VE_ROOT
- * (created); else a detached mount (*ret_fd, O_CLOEXEC) in no mount namespace, and VE_ROOT
+ * namespace and the root directory given to the VE's root. ret NULL: attached at VE_ROOT
+ * (created); else a detached mount (*ret, struct ve_root) in no mount namespace, and VE_ROOT
  * only created, as the mount point init attaches it on in its own namespace.
  */
 int storage_overlay_mount(const struct ve_fs *fs, const char *lowerdir, const char *upper,
-			  const char *work, int userns, int *ret_fd);
+			  const char *work, int userns, struct ve_root *ret);
 /* Unmounts root (waiting briefly while busy); not mounted is success. */
 int storage_overlay_umount(const char *root);
 /* Removes VE_PRIVATE (rm -rf) and the empty VE_ROOT directory: the end of every destroy. */
@@ -110,7 +110,8 @@ int storage_quota_set_grace(int fd, uint64_t seconds);
 int storage_prj_setup(const struct ve_fs *fs, const char *base);
 /* Clears the VE's project limits on the filesystem of the directory fd. */
 void storage_prj_release(const struct ve_fs *fs, int fd);
-int storage_prj_mount(const struct ve_fs *fs, const char *lowerdir, int userns, int *ret_fd);
+int storage_prj_mount(const struct ve_fs *fs, const char *lowerdir, int userns,
+		      struct ve_root *ret);
 int storage_prj_umount(const struct ve_fs *fs);
 int storage_prj_resize(const struct ve_fs *fs);
 int storage_prj_usage(const struct ve_fs *fs, struct ve_fs_usage *ret);

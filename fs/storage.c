@@ -95,15 +95,13 @@ int ve_storage_mount(const struct ve_fs *fs, const char *lowerdir)
 	return o ? o->mount(fs, lowerdir, -1, NULL) : -EINVAL;
 }
 
-int ve_storage_open_root(const struct ve_fs *fs, const char *lowerdir, int userns)
+int ve_storage_open_root(const struct ve_fs *fs, const char *lowerdir, int userns,
+			 struct ve_root *ret)
 {
 	const struct ve_storage_ops *o = ops_of(fs);
-	int fd = -1, r;
 
-	if (!o)
-		return -EINVAL;
-	r = o->mount(fs, lowerdir, userns, &fd);
-	return r < 0 ? r : fd;
+	*ret = (struct ve_root){-1, -1};
+	return o ? o->mount(fs, lowerdir, userns, ret) : -EINVAL;
 }
 
 int ve_storage_umount(const struct ve_fs *fs)
@@ -201,13 +199,17 @@ static int overlay_fsmount(const char *lower, int lower_fd, const char *upper, c
 	return fd;
 }
 
-/* The detached overlay over a detached idmapped template: nothing attached anywhere. */
+/* The detached overlay over a detached idmapped template: nothing attached anywhere. The
+ * template goes to *ret_layer. */
 static int overlay_idmapped_fd(const struct ve_fs *fs, const char *lowerdir, const char *upper,
-			       const char *work, int userns)
+			       const char *work, int userns, int *ret_layer)
 {
 	_cleanup_close_ int tree = storage_idmap_tree(fs, lowerdir, userns);
+	int fd = tree < 0 ? tree : overlay_fsmount(NULL, tree, upper, work, fs->root);
 
-	return tree < 0 ? tree : overlay_fsmount(NULL, tree, upper, work, fs->root);
+	if (fd >= 0)
+		*ret_layer = TAKE_FD(tree);
+	return fd;
 }
 
 /* The overlay with the template idmapped for the VE. Detached, over a detached template where
@@ -215,11 +217,13 @@ static int overlay_idmapped_fd(const struct ve_fs *fs, const char *lowerdir, con
  * caller's mount namespace: the idmapped template is then attached in a private copy of it,
  * which vanishes when we leave (the overlay keeps its own clones of its layers). */
 static int overlay_idmapped(const struct ve_fs *fs, const char *lowerdir, const char *upper,
-			    const char *work, int userns, bool detached)
+			    const char *work, int userns, int *ret_layer)
 {
 	struct storage_mntns ns = {-1, -1};
 	_cleanup_free_ char *mapped = NULL;
-	int r = detached ? overlay_idmapped_fd(fs, lowerdir, upper, work, userns) : -EOPNOTSUPP;
+	bool detached = ret_layer != NULL;
+	int r = detached ? overlay_idmapped_fd(fs, lowerdir, upper, work, userns, ret_layer)
+			 : -EOPNOTSUPP;
 
 	if (r != -EOPNOTSUPP)
 		return r;
@@ -237,8 +241,9 @@ static int overlay_idmapped(const struct ve_fs *fs, const char *lowerdir, const 
 }
 
 int storage_overlay_mount(const struct ve_fs *fs, const char *lowerdir, const char *upper,
-			  const char *work, int userns, int *ret_fd)
+			  const char *work, int userns, struct ve_root *ret)
 {
+	_cleanup_close_ int layer = -1;
 	_cleanup_close_ int fd = -1;
 	int r;
 
@@ -248,22 +253,21 @@ int storage_overlay_mount(const struct ve_fs *fs, const char *lowerdir, const ch
 	if (strpbrk(lowerdir, ",:") || strpbrk(upper, ",:") || strpbrk(work, ",:"))
 		return log_errno(-EINVAL, "Overlay paths may not hold ',' or ':' (%s)", upper);
 	if (fs->uidmap.count) /* a privileged VE sees the template as it is */
-		fd = overlay_idmapped(fs, lowerdir, upper, work, userns, ret_fd != NULL);
+		fd = overlay_idmapped(fs, lowerdir, upper, work, userns, ret ? &layer : NULL);
 	else
 		fd = overlay_fsmount(lowerdir, -1, upper, work, fs->root);
 	if (fd < 0)
 		return fd;
 	r = fs->uidmap.count ? storage_idmap_root(fs, fd) : 0;
-	if (r == 0 && !ret_fd &&
-	    move_mount(fd, "", AT_FDCWD, fs->root, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+	if (r == 0 && !ret && move_mount(fd, "", AT_FDCWD, fs->root, MOVE_MOUNT_F_EMPTY_PATH) < 0)
 		r = log_errno(neg_errno(), "Unable to mount overlay on %s: %m", fs->root);
 	if (r < 0) {
-		if (fs->uidmap.count && !ret_fd)
+		if (fs->uidmap.count && !ret)
 			storage_idmap_lower_umount(fs);
 		return r;
 	}
-	if (ret_fd)
-		*ret_fd = TAKE_FD(fd);
+	if (ret)
+		*ret = (struct ve_root){TAKE_FD(fd), TAKE_FD(layer)};
 	return 0;
 }
 

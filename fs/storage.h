@@ -17,6 +17,14 @@ struct ve_fs_usage {
 	uint64_t inodes_used;
 };
 
+/* The VE's root made detached for its start (ve_storage_open_root); fds O_CLOEXEC. */
+struct ve_root {
+	int fd;	   /* the overlay */
+	int layer; /* -1, or the detached idmapped template the overlay holds a clone of: closing
+		    * it waits for an RCU grace period, so init drops it with its copy of the host's
+		    * mounts (ct_rootfs_setup) */
+};
+
 struct ve_storage_ops {
 	const char *name;
 	/* 0 when this backend works for VE_PRIVATE's filesystem, else -EOPNOTSUPP (logged with
@@ -25,10 +33,10 @@ struct ve_storage_ops {
 	/* Creates VE_PRIVATE with its upper/work layout; -EEXIST if it exists. */
 	int (*create)(const struct ve_fs *fs);
 	/* Mounts the overlay of lowerdir and the VE's upper (storage_overlay_mount): at VE_ROOT
-	 * when ret_fd is NULL, else detached into *ret_fd. A disk of the VE's own (image) is
+	 * when ret is NULL, else detached into *ret. A disk of the VE's own (image) is
 	 * attached on the host either way. userns: a user namespace with the VE's maps (its own)
 	 * for the idmapped template, or -1: one is made. */
-	int (*mount)(const struct ve_fs *fs, const char *lowerdir, int userns, int *ret_fd);
+	int (*mount)(const struct ve_fs *fs, const char *lowerdir, int userns, struct ve_root *ret);
 	int (*umount)(const struct ve_fs *fs);
 	/* Removes VE_PRIVATE and everything the backend allocated; ENOENT is success. */
 	int (*destroy)(const struct ve_fs *fs);
@@ -71,12 +79,13 @@ int ve_storage_mount(const struct ve_fs *fs, const char *lowerdir);
 /*
  * The VE's root for its start: the same overlay as a detached mount, in no mount namespace, so
  * the host's mount table does not grow with the running VEs; init attaches it in its own mount
- * namespace. Returns the mount's fd (O_CLOEXEC; closing it before it is attached unmounts it).
- * A disk of the VE's own is attached on the host as for ve_storage_mount, and
- * ve_storage_umount releases it once the VE is down. userns: the VE's user namespace, its
- * maps written, for the idmapped template (-1: one is made). Negative errno, logged.
+ * namespace. Sets *ret (closing ret->fd before it is attached unmounts it). A disk of the VE's
+ * own is attached on the host as for ve_storage_mount, and ve_storage_umount releases it once
+ * the VE is down. userns: the VE's user namespace, its maps written, for the idmapped template
+ * (-1: one is made). Negative errno, logged.
  */
-int ve_storage_open_root(const struct ve_fs *fs, const char *lowerdir, int userns);
+int ve_storage_open_root(const struct ve_fs *fs, const char *lowerdir, int userns,
+			 struct ve_root *ret);
 int ve_storage_umount(const struct ve_fs *fs);
 int ve_storage_destroy(const struct ve_fs *fs);
 int ve_storage_usage(const struct ve_fs *fs, struct ve_fs_usage *ret);

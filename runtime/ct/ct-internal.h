@@ -24,19 +24,25 @@ struct ct_spawn {
 	int err_wr;	   /* child reports a failure here; CLOEXEC, so EOF means init was exec'd */
 	pid_t helper;	   /* the helper that joins the cgroup and clones init */
 	bool in_cgroup;	   /* the helper was born in the VE's cgroup (clone3, cgroup v2) */
+	bool wait_cgroup;  /* the helper was forked before the cgroup was made (v1) */
 	pid_t runtime_pid; /* vzctl, the helper's parent */
 	int root_wr; /* the runtime hands init its root here; init says when its netns is made */
 	int pid_rd;  /* the helper reports init's pid here */
 };
 
-/* ct/spawn.c: forks the helper, which joins the VE's cgroup and clones init at once; init
- * waits for its root. */
+/* ct/spawn.c: the helper, which joins the VE's cgroup and clones init at once; init waits for
+ * its root. Where it must join the cgroup by a migration (v1), it is forked before the cgroup is
+ * made and waits for ct_spawn_attach; on v2 ct_spawn_attach forks it into the cgroup. */
 int ct_spawn_helper(struct ct_spawn *s);
-/* Waits for the helper's report of init's host pid, and for its exit. */
+int ct_spawn_attach(struct ct_spawn *s);
+/* Waits for the helper's report of init's host pid. */
 int ct_spawn_clone(struct ct_spawn *s, pid_t *ret_pid);
-/* Hands init its root (a detached mount, or a clone of VE_ROOT's), after its id maps: init
- * attaches it and builds its file system view, then waits for the "go". */
-int ct_spawn_send_root(struct ct_spawn *s, int root_fd);
+/* Waits for the helper's exit (it exits once it has reported). */
+void ct_spawn_reap(struct ct_spawn *s);
+/* Hands init its root (a detached mount, or a clone of VE_ROOT's) and the layer below it (-1
+ * for none; struct ve_root), after its id maps: init attaches them and builds its file system
+ * view, then waits for the "go". */
+int ct_spawn_send_root(struct ct_spawn *s, int root_fd, int layer_fd);
 /* Waits until init has made its network namespace (it does that first); -ECHILD when init
  * died. */
 int ct_spawn_wait_netns(struct ct_spawn *s);
@@ -44,9 +50,10 @@ int ct_spawn_wait_netns(struct ct_spawn *s);
 void ct_spawn_abort(struct ct_spawn *s);
 /* Waits for init's exec: 0 once exec'd, else the child's error (logged). */
 int ct_spawn_result(int err_rd, const struct ve_config *c);
-/* ct/rootfs.c: in the child, standing on the root's mount point: attaches root_fd there,
- * mounts /proc, /sys, /dev, /run in it and pivots into it. */
-int ct_rootfs_setup(const struct ve_config *c, int root_fd, const char **ret_what);
+/* ct/rootfs.c: in the child, standing on the root's mount point: attaches root_fd there (over
+ * layer_fd, when >= 0: it goes with the host's mounts), mounts /proc, /sys, /dev, /run in it
+ * and pivots into it. */
+int ct_rootfs_setup(const struct ve_config *c, int root_fd, int layer_fd, const char **ret_what);
 
 /* ct/state.c: the pid file RUNDIR/<veid>.pid ("pid starttime"), written when a start begins. */
 /* started: init has been exec'd. Until then the file says "starting": whoever next holds the

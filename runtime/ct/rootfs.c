@@ -218,7 +218,7 @@ static int pivot(const char *root, const char **what)
 	return 0;
 }
 
-int ct_rootfs_setup(const struct ve_config *c, int root_fd, const char **ret_what)
+int ct_rootfs_setup(const struct ve_config *c, int root_fd, int layer_fd, const char **ret_what)
 {
 	const char *root = ".";
 	int r;
@@ -234,6 +234,22 @@ int ct_rootfs_setup(const struct ve_config *c, int root_fd, const char **ret_wha
 	 * this namespace's own, which pivot_root accepts (copies of the host's mounts are locked
 	 * in a user namespace); fchdir steps onto it.
 	 */
+	/*
+	 * The idmapped template the overlay holds a clone of: dropped as a detached mount it
+	 * would cost an RCU grace period on the start's path. Attached under the root, it goes
+	 * with the host's mounts in the one detach after pivot_root.
+	 */
+	if (layer_fd >= 0) {
+		*ret_what = "attach the template layer";
+		r = (int)syscall(SYS_move_mount, layer_fd, "", AT_FDCWD, ".",
+				 MOVE_MOUNT_F_EMPTY_PATH);
+		close(layer_fd);
+		if (r < 0) {
+			r = neg_errno();
+			close(root_fd);
+			return r;
+		}
+	}
 	*ret_what = "attach the VE root";
 	r = (int)syscall(SYS_move_mount, root_fd, "", AT_FDCWD, ".", MOVE_MOUNT_F_EMPTY_PATH);
 	if (r == 0)

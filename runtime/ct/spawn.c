@@ -107,8 +107,8 @@ static void init_child(struct ct_spawn *s, int root_rd)
 {
 	const struct ve_config *c = s->c;
 	const char *what = "load seccomp filter";
-	char go;
-	int r, root_fd;
+	int r, root_fd, layer_fd = -1;
+	char go, b = 0;
 
 	/* Before the filter, which refuses nested namespaces. The runtime waits for the byte
 	 * before it wires the network into /proc/<init>/ns/net. */
@@ -124,8 +124,10 @@ static void init_child(struct ct_spawn *s, int root_rd)
 	/* The root comes after our id maps. The runtime dying or giving up mid-start closes the
 	 * socket and the pipe (the helper dropped our copies of their ends): a half-made VE then
 	 * never runs. */
-	root_fd = ve_recv_fd(root_rd, NULL);
-	if (root_fd < 0)
+	root_fd = ve_recv_fd(root_rd, &b);
+	if (b == 'R')
+		layer_fd = ve_recv_fd(root_rd, NULL);
+	if (root_fd < 0 || (b == 'R' && layer_fd < 0))
 		_exit(1);
 	close(root_rd);
 	/* Init and all it starts must not inherit vzctl's ignored SIGPIPE. */
@@ -137,7 +139,7 @@ static void init_child(struct ct_spawn *s, int root_rd)
 		r = neg_errno(), what = "become the VE's root";
 	/* While the runtime wires the network. */
 	if (r == 0)
-		r = ct_rootfs_setup(c, root_fd, &what);
+		r = ct_rootfs_setup(c, root_fd, layer_fd, &what);
 	else
 		close(root_fd);
 	if (r == 0 && read(s->sync_rd, &go, 1) != 1)
@@ -208,29 +210,32 @@ static int enter_mount_point(const char *root)
 	return r < 0 ? r : chdir(root) < 0 ? neg_errno() : 0;
 }
 
-/* The short-lived helper: joins the cgroup, compiles the seccomp filter, makes a new time
+/* The short-lived helper: compiles the seccomp filter, joins the cgroup, makes a new time
  * namespace and clones init. */
 static void helper(struct ct_spawn *s, int root_rd, int pid_wr)
 {
 	int keep[] = {s->sync_rd, s->err_wr, root_rd, pid_wr};
 	pid_t pid;
+	char b;
 	int r;
 
 	close_all_but(keep, ARRAY_SIZE(keep));
 	/* Dies with vzctl: an orphaned helper could join the cgroup after a cleanup emptied it. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != s->runtime_pid)
 		_exit(1);
-	/* Done here, the attach overlaps with the runtime mounting the VE's root meanwhile. */
-	r = s->in_cgroup ? 0 : ve_cgroup_attach(s->c->veid, getpid());
-	if (r < 0) {
-		report(s->err_wr, r, "join the VE's cgroup");
-		_exit(1);
-	}
-	/* Compiling the filter (libseccomp, ~0.7 ms of CPU) here too overlaps it with the mount;
-	 * init inherits the compiled program and only loads it. */
+	/* Compiling the filter (libseccomp, ~0.7 ms of CPU; a read of the cache mostly) here
+	 * overlaps it with the runtime's work; init inherits the program and only loads it. */
 	r = ve_seccomp_prepare(&s->c->sec, s->c->global ? s->c->global->rundir : NULL);
 	if (r < 0) {
 		report(s->err_wr, r, "prepare the seccomp filter");
+		_exit(1);
+	}
+	/* Forked before the cgroup was made (v1), we wait for it; EOF: the start was given up. */
+	if (s->wait_cgroup && read(root_rd, &b, 1) != 1)
+		_exit(1);
+	r = s->in_cgroup ? 0 : ve_cgroup_attach(s->c->veid, getpid());
+	if (r < 0) {
+		report(s->err_wr, r, "join the VE's cgroup");
 		_exit(1);
 	}
 	r = setup_timens();
@@ -289,7 +294,7 @@ static pid_t fork_helper(struct ct_spawn *s)
 	return fork();
 }
 
-int ct_spawn_helper(struct ct_spawn *s)
+static int spawn(struct ct_spawn *s)
 {
 	int cfd[2], pfd[2];
 
@@ -319,7 +324,25 @@ int ct_spawn_helper(struct ct_spawn *s)
 	return 0;
 }
 
-static void reap_helper(struct ct_spawn *s)
+int ct_spawn_helper(struct ct_spawn *s)
+{
+	/* On cgroup v2 it is born in the cgroup, once made (ct_spawn_attach). */
+	if (ve_cgroup_mode() == VE_CGROUP_V2)
+		return 0;
+	s->wait_cgroup = true;
+	return spawn(s);
+}
+
+int ct_spawn_attach(struct ct_spawn *s)
+{
+	if (s->helper == 0)
+		return spawn(s);
+	if (write(s->root_wr, "a", 1) != 1)
+		return -ECHILD; /* the helper reported why on err_wr, or was killed */
+	return 0;
+}
+
+void ct_spawn_reap(struct ct_spawn *s)
 {
 	int status;
 
@@ -340,16 +363,20 @@ int ct_spawn_clone(struct ct_spawn *s, pid_t *ret_pid)
 	do
 		n = read(s->pid_rd, &pid, sizeof(pid));
 	while (n < 0 && errno == EINTR);
-	reap_helper(s);
+	close(s->pid_rd);
+	s->pid_rd = -1;
+	/* Reaped later (ct_spawn_reap): its exit is not worth waiting for here. */
 	if (n != sizeof(pid) || pid <= 0)
 		return -ECHILD; /* the helper reported why on err_wr */
 	*ret_pid = pid;
 	return 0;
 }
 
-int ct_spawn_send_root(struct ct_spawn *s, int root_fd)
+int ct_spawn_send_root(struct ct_spawn *s, int root_fd, int layer_fd)
 {
-	return ve_send_fd(s->root_wr, 'r', root_fd);
+	int r = ve_send_fd(s->root_wr, layer_fd >= 0 ? 'R' : 'r', root_fd);
+
+	return r < 0 || layer_fd < 0 ? r : ve_send_fd(s->root_wr, 'l', layer_fd);
 }
 
 int ct_spawn_wait_netns(struct ct_spawn *s)
@@ -370,7 +397,7 @@ void ct_spawn_abort(struct ct_spawn *s)
 	/* The helper is killed, whatever it was doing; init, if cloned, sees the socket close. */
 	if (s->helper > 0)
 		kill(s->helper, SIGKILL);
-	reap_helper(s);
+	ct_spawn_reap(s);
 	if (s->root_wr >= 0)
 		close(s->root_wr);
 	s->root_wr = -1;

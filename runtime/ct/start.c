@@ -25,7 +25,8 @@ struct start_ctx {
 	bool mounted_here; /* the VE was not mounted before this start */
 	bool net_up;	   /* ve_net_start succeeded (a failed one removed its own work) */
 	struct ct_spawn spawn;
-	int root_fd; /* the VE root for init: a detached mount, or a clone of VE_ROOT's */
+	int root_fd;  /* the VE root for init: a detached mount, or a clone of VE_ROOT's */
+	int layer_fd; /* the idmapped template below a detached root, or -1 (struct ve_root) */
 	int sync_wr, err_rd;
 	pid_t pid;
 };
@@ -77,6 +78,8 @@ static void undo_lower(struct start_ctx *x)
 {
 	if (x->root_fd >= 0)
 		close(TAKE_FD(x->root_fd));
+	if (x->layer_fd >= 0)
+		close(TAKE_FD(x->layer_fd));
 }
 
 /* Kills a cloned init and waits for it: its mount namespace holds the VE's root, which
@@ -123,14 +126,17 @@ static int step_mount(struct start_ctx *x)
 			if (userns < 0)
 				return log_errno(neg_errno(), "Unable to open %s: %m", path);
 		}
+		struct ve_root root;
+
 		x->mounted_here = true; /* a failed open_root may leave its disk attached */
-		r = ve_storage_open_root(&c->fs, x->lowerdir, userns);
+		r = ve_storage_open_root(&c->fs, x->lowerdir, userns, &root);
 		if (r < 0)
 			return r;
-		x->root_fd = r;
+		x->root_fd = root.fd;
+		x->layer_fd = root.layer;
 	}
-	r = ct_spawn_send_root(&x->spawn, x->root_fd);
-	close(TAKE_FD(x->root_fd)); /* unattached, the root now goes with init */
+	r = ct_spawn_send_root(&x->spawn, x->root_fd, x->layer_fd);
+	undo_lower(x); /* unattached, they now go with init */
 	return r < 0 ? init_failed(x) : 0;
 }
 
@@ -189,6 +195,15 @@ static int step_prepare(struct start_ctx *x)
 static int step_helper(struct start_ctx *x)
 {
 	return ct_spawn_helper(&x->spawn);
+}
+
+static int step_attach(struct start_ctx *x)
+{
+	int r = ct_spawn_attach(&x->spawn);
+
+	if (r == -ECHILD)
+		return log_errno(r, "CT %s: the start's helper process died", x->c->veid_str);
+	return r;
 }
 
 static void undo_helper(struct start_ctx *x)
@@ -269,6 +284,7 @@ static int step_exec_init(struct start_ctx *x)
 		return init_failed(x);
 	close(x->sync_wr);
 	x->sync_wr = -1;
+	ct_spawn_reap(&x->spawn);
 	return ct_spawn_result(x->err_rd, x->c);
 }
 
@@ -298,15 +314,16 @@ static int wait_booted(struct start_ctx *x)
 	return log_errno(-ETIMEDOUT, "CT %s: timed out waiting for init to boot", x->c->veid_str);
 }
 
-/* The helper is forked as early as possible and clones init at once: the new namespaces are
- * made while the template is looked up; the root, made in init's user namespace, is attached by
- * init while the network is wired. */
+/* The helper is forked as early as possible (v1: while the cgroup is made) and clones init at
+ * once: the new namespaces are made while the template is looked up; the root, made in init's user
+ * namespace, is attached by init while the network is wired. */
 /* clang-format off */
 static const struct start_step steps[] = {
 	{"state", step_state, undo_state},
 	{"prepare", step_prepare, NULL},
-	{"cgroup", step_cgroup, undo_cgroup},
 	{"helper", step_helper, undo_helper},
+	{"cgroup", step_cgroup, undo_cgroup},
+	{"attach", step_attach, undo_helper},
 	{"lower", step_lower, undo_lower},
 	{"clone", step_clone, undo_clone},
 	{"idmap", step_idmap, NULL},
@@ -321,6 +338,7 @@ int ct_start(struct ve_config *c, const struct ve_start_opts *o)
 	struct start_ctx x = {.c = c,
 			      .o = o,
 			      .root_fd = -1,
+			      .layer_fd = -1,
 			      .sync_wr = -1,
 			      .err_rd = -1,
 			      .spawn = {.sync_rd = -1, .err_wr = -1, .root_wr = -1, .pid_rd = -1}};
@@ -349,7 +367,7 @@ int ct_start(struct ve_config *c, const struct ve_start_opts *o)
 		r = ct_state_write(c, x.pid, true);
 	if (r == 0)
 		r = wait_booted(&x);
-	int fds[] = {x.sync_wr, x.err_rd, x.spawn.sync_rd, x.spawn.err_wr, x.root_fd};
+	int fds[] = {x.sync_wr, x.err_rd, x.spawn.sync_rd, x.spawn.err_wr, x.root_fd, x.layer_fd};
 	for (size_t k = 0; k < ARRAY_SIZE(fds); k++)
 		if (fds[k] >= 0)
 			close(fds[k]);

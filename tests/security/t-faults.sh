@@ -39,7 +39,7 @@ wait
 
 # vzctl killed at each step of start: the next stop or destroy removes what it left.
 cg=$(ve_cgroup_dir memory 201)
-for step in state prepare cgroup helper lower clone idmap mount net exec; do
+for step in state prepare helper cgroup attach lower clone idmap mount net exec; do
 	VZ_FAULT_STEP=start:$step "$VZCTL" start 201 >/dev/null 2>&1
 	rc=$?
 	expect_eq "vzctl dies at start step '$step'" "$rc" 137
