@@ -81,30 +81,25 @@ static int mount_proc(const char *root, const char **what)
 	*what = "mount /proc";
 	if (mount("proc", at(root, "proc"), "proc", MNT_FLAGS, NULL) < 0)
 		return neg_errno();
+	/* Entries this kernel does not have fail with ENOENT: nothing to hide then. */
 	for (size_t i = 0; i < ARRAY_SIZE(proc_masked_files); i++) {
 		snprintf(p, sizeof(p), "%s/proc/%s", root, proc_masked_files[i]);
-		if (access(p, F_OK) < 0)
-			continue;
 		*what = "mask /proc file";
-		if (mount("/dev/null", p, NULL, MS_BIND, NULL) < 0)
+		if (mount("/dev/null", p, NULL, MS_BIND, NULL) < 0 && errno != ENOENT)
 			return neg_errno();
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(proc_masked_dirs); i++) {
 		snprintf(p, sizeof(p), "%s/proc/%s", root, proc_masked_dirs[i]);
-		if (access(p, F_OK) < 0)
-			continue;
 		*what = "mask /proc directory";
 		r = mask_dir(p);
-		if (r < 0)
+		if (r < 0 && r != -ENOENT)
 			return r;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(proc_ro); i++) {
 		snprintf(p, sizeof(p), "%s/proc/%s", root, proc_ro[i]);
-		if (access(p, F_OK) < 0)
-			continue;
 		*what = "make /proc subtree read-only";
 		r = bind_ro(p, p, MNT_FLAGS);
-		if (r < 0)
+		if (r < 0 && r != -ENOENT)
 			return r;
 	}
 	/* Network sysctls belong to the VE's own network namespace: give them back. */
@@ -123,14 +118,10 @@ static int mount_sys(const char *root, const char **what)
 	/* Read-only: sysfs writes reach host devices and kernel tunables. */
 	if (mount("sysfs", at(root, "sys"), "sysfs", MS_RDONLY | MNT_FLAGS, NULL) < 0)
 		return neg_errno();
-	if (access(at(root, "sys/firmware"), F_OK) == 0) {
-		int r;
-
-		*what = "mask /sys/firmware";
-		r = mask_dir(path_buf);
-		if (r < 0)
-			return r;
-	}
+	*what = "mask /sys/firmware";
+	int r = mask_dir(at(root, "sys/firmware"));
+	if (r < 0 && r != -ENOENT)
+		return r;
 	*what = "mount cgroups";
 	return ve_cgroup_mount_in_ve(root);
 }
