@@ -158,7 +158,12 @@ int ve_net_stop(const struct ve_config *c)
 
 int ve_net_release(const struct ve_config *c)
 {
-	return net_stop(c, false);
+	bool filters = c->net.ip_addresses && c->net.ip_addresses[0];
+
+	for (unsigned i = 0; i < c->net.n_netifs; i++)
+		filters |= c->net.netifs[i].mac_filter;
+	/* Nothing of the VE's outlives its netns: no netlink socket to open. */
+	return filters ? net_stop(c, false) : 0;
 }
 
 static bool str_eq0(const char *a, const char *b)
