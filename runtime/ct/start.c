@@ -116,6 +116,7 @@ static int step_mount(struct start_ctx *x)
 {
 	struct ve_config *c = x->c;
 	_cleanup_close_ int userns = -1;
+	struct ve_root root;
 	char path[64];
 	int r;
 
@@ -126,8 +127,6 @@ static int step_mount(struct start_ctx *x)
 			if (userns < 0)
 				return log_errno(neg_errno(), "Unable to open %s: %m", path);
 		}
-		struct ve_root root;
-
 		x->mounted_here = true; /* a failed open_root may leave its disk attached */
 		r = ve_storage_open_root(&c->fs, x->lowerdir, userns, &root);
 		if (r < 0)
@@ -188,7 +187,7 @@ static int step_prepare(struct start_ctx *x)
 	x->spawn.root_wr = x->spawn.pid_rd = -1;
 	x->sync_wr = sync[1];
 	x->err_rd = err[0];
-	/* The seccomp filter is compiled by the helper, while the VE's root is mounted. */
+	/* The seccomp filter is compiled by the helper, while the cgroup is made (v1). */
 	return ct_prestart_script(x->c, &x->spawn.prestart_script, &x->spawn.prestart_env);
 }
 
@@ -278,7 +277,6 @@ static void undo_net(struct start_ctx *x)
 
 static int step_exec_init(struct start_ctx *x)
 {
-
 	/* A failed write: init has died, reporting why (its file system view) or not. */
 	if (write(x->sync_wr, "g", 1) != 1)
 		return init_failed(x);
