@@ -80,6 +80,17 @@ teardown_tree() {
 }
 
 # The host pid of a running VE's init.
+# wait_locked FILE: waits (up to 5 s) until another process holds a flock on FILE, as a
+# background "flock FILE sleep N &" does once it has started.
+wait_locked() {
+	local i
+	for ((i = 0; i < 250; i++)); do
+		flock -n -x "$1" true || return 0
+		sleep 0.02
+	done
+	return 1
+}
+
 ve_init_pid() { cut -d' ' -f1 "$T_DIR/run/$1.pid" 2>/dev/null; }
 
 # The path of a VE's cgroup in a v1 controller or on v2.

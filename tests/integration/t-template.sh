@@ -88,7 +88,7 @@ expect_rc 91 "template-remove of a template with no cache" "$VZCTL" template-rem
 touch "$T_DIR/template/cache/busybox.lock"
 flock -x "$T_DIR/template/cache/busybox.lock" sleep 1.5 &
 lockpid=$!
-sleep 0.3
+wait_locked "$T_DIR/template/cache/busybox.lock"
 t0=$(date +%s%N)
 check "create while the template lock is held exclusively" "$VZCTL" create 105
 t1=$(date +%s%N)
@@ -96,7 +96,7 @@ check "... waited for it ($(((t1 - t0) / 1000000)) ms)" test $(((t1 - t0) / 1000
 wait $lockpid
 flock -s "$T_DIR/template/cache/busybox.lock" sleep 1.5 &
 lockpid=$!
-sleep 0.3
+wait_locked "$T_DIR/template/cache/busybox.lock"
 t0=$(date +%s%N)
 expect_rc 170 "template-remove while a create's pin is held" "$VZCTL" template-remove busybox/"$v2"
 t1=$(date +%s%N)

@@ -24,8 +24,8 @@ check "the loser is refused as locked or running" \
 expect_eq "one init runs" "$(ls -1 /proc/$(ve_init_pid 201)/ns >/dev/null 2>&1 && echo 1)" 1
 
 # --wait-lock waits for the holder instead of failing.
-flock "$T_DIR/lock/201.lck" sleep 0.5 &
-sleep 0.1
+flock "$T_DIR/lock/201.lck" sleep 1 &
+wait_locked "$T_DIR/lock/201.lck"
 expect_rc 9 "a locked VE refuses at once" "$VZCTL" stop 201
 expect_rc 0 "--wait-lock waits for the lock" "$VZCTL" --wait-lock stop 201
 wait
