@@ -32,6 +32,21 @@ ip addr add 10.213.50.254/24 dev "$T_BRIDGE"
 expect_eq "host end of $A is on the bridge" \
 	"$(basename "$(readlink /sys/class/net/veth$A.0/master)")" "$T_BRIDGE"
 check "VE to VE over the bridge" "$V" exec $A ping -c1 -W2 10.213.50.2
+if [ -e /proc/sys/net/ipv6/conf/all ]; then
+	expect_eq "the bridge port has IPv6 off (no address, no route on the host)" \
+		"$(cat /proc/sys/net/ipv6/conf/veth$A.0/disable_ipv6) $(ip -6 -o addr show dev veth$A.0 |
+			wc -l) $(ip -6 route show table all dev veth$A.0 | wc -l)" "1 0 0"
+	check "... while the VE's end has its link-local address" sh -c \
+		"'$V' exec $A ip -6 addr show dev eth0 | grep -q 'inet6 fe80:'"
+	# Both link-local addresses usable once duplicate address detection is done (~1-2 s).
+	for _ in $(seq 50); do
+		"$V" exec $A ip -6 addr show dev eth0 | grep -q tentative ||
+			"$V" exec $B ip -6 addr show dev eth0 | grep -q tentative || break
+		sleep 0.1
+	done
+	ll=$("$V" exec $B ip -6 addr show dev eth0 | sed -n 's/.*inet6 \(fe80:[^/]*\).*/\1/p')
+	check "VE to VE over the bridge, IPv6 link-local" "$V" exec $A ping -c1 -W3 "$ll%eth0"
+fi
 check "VE to the host end" "$V" exec $B ping -c1 -W2 10.213.50.254
 
 # Routed: reachable from the host, replying from its own address.
