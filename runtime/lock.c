@@ -5,6 +5,8 @@
 #include <string.h>
 #include <sys/file.h>
 
+#define LOCK_INFO_LEN 64 /* "pid N (what)", padded with spaces, and a newline */
+
 /* Opens LOCKDIR/<name>, creating the directory and the file. */
 static int open_lock(const struct ve_global *g, const char *name, char **ret_path)
 {
@@ -42,23 +44,36 @@ int ve_lock_acquire(const struct ve_global *g, unsigned veid, const char *what, 
 			char holder[128] = "";
 			ssize_t n = pread(fd, holder, sizeof(holder) - 1, 0);
 			holder[n > 0 ? n : 0] = '\0';
-			holder[strcspn(holder, "\n")] = '\0';
+			n = (ssize_t)strcspn(holder, "\n");
+			while (n > 0 && holder[n - 1] == ' ')
+				n--;
+			holder[n] = '\0';
 			log_error("Container already locked%s%s%s", *holder ? " by " : "", holder,
 				  " (use --wait-lock to wait)");
 			return -EAGAIN;
 		}
 		return log_errno(neg_errno(), "Unable to lock %s: %m", path);
 	}
-	snprintf(info, sizeof(info), "pid %d (%s)\n", getpid(), what ? what : "vzctl");
-	if (ftruncate(fd, 0) == 0)
-		(void)!pwrite(fd, info, strlen(info), 0);
+	/* One fixed-size record, overwritten in place: no block freed and allocated again by
+	 * every command, as truncating and writing did (the file system's journal traffic). */
+	int n = snprintf(info, sizeof(info), "pid %d (%s)", getpid(), what ? what : "vzctl");
+	n = n < 0 ? 0 : n > LOCK_INFO_LEN - 1 ? LOCK_INFO_LEN - 1 : n;
+	memset(info + n, ' ', LOCK_INFO_LEN - 1 - n);
+	info[LOCK_INFO_LEN - 1] = '\n';
+	(void)!pwrite(fd, info, LOCK_INFO_LEN, 0);
 	return TAKE_FD(fd);
 }
 
 void ve_lock_release(int fd)
 {
+	char blank[LOCK_INFO_LEN];
+
+	/* Blanked in place, not truncated: a later holder that writes none (flock(1)) is then
+	 * not taken for us. */
 	if (fd >= 0) {
-		(void)!ftruncate(fd, 0);
+		memset(blank, ' ', sizeof(blank) - 1);
+		blank[sizeof(blank) - 1] = '\n';
+		(void)!pwrite(fd, blank, sizeof(blank), 0);
 		close(fd);
 	}
 }
