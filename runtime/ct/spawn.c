@@ -1,10 +1,10 @@
 /*
  * Spawning a VE's init. vzctl forks a short-lived helper that joins the VE's cgroup (so the
  * kernel memory of the new namespaces is charged to the VE) and its own time namespace, then
- * clones init into new user, pid, mount, uts, ipc, net and cgroup namespaces at once and exits.
- * Init waits for its root (the runtime makes it, the template idmapped through init's own user
- * namespace), attaches it and waits again for the network. Nothing stays on the host: init is
- * reparented to the host's init (or the nearest subreaper).
+ * clones init into new user, pid, mount, uts, ipc and cgroup namespaces at once and exits. Init
+ * makes its own network namespace, waits for its root (the runtime makes it, the template
+ * idmapped through init's own user namespace), builds its view and waits for the network. Nothing
+ * stays on the host: init is reparented to the host's init (or the nearest subreaper).
  */
 #include "ct-internal.h"
 #include "runtime/cgroup.h"

@@ -100,6 +100,15 @@ static void kill_init(struct start_ctx *x)
 	poll(&p, 1, 5000);
 }
 
+/* Whether init has exited (a zombie its reaper has not collected counts). */
+static bool init_exited(const struct start_ctx *x)
+{
+	_cleanup_close_ int pidfd = (int)syscall(SYS_pidfd_open, x->pid, 0);
+	struct pollfd p = {.fd = pidfd, .events = POLLIN};
+
+	return pidfd < 0 || poll(&p, 1, 0) == 1;
+}
+
 /* Init died (or will not go on) mid-start: killed, its own report says why. */
 static int init_failed(struct start_ctx *x)
 {
@@ -244,6 +253,8 @@ static int step_idmap(struct start_ctx *x)
 		snprintf(line, sizeof(line), "%u %u %u\n", maps[i]->inside, maps[i]->outside,
 			 maps[i]->count);
 		r = ve_write_file(path, line, 0);
+		if (r < 0 && init_exited(x))
+			return init_failed(x); /* it says why (its network namespace) */
 		if (r < 0)
 			return log_errno(r, "CT %s: unable to write %s: %m", x->c->veid_str, path);
 	}
@@ -259,6 +270,8 @@ static int step_net(struct start_ctx *x)
 		return init_failed(x);
 	snprintf(path, sizeof(path), "/proc/%d/ns/net", x->pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && init_exited(x))
+		return init_failed(x); /* it says why (its file system view) */
 	if (fd < 0)
 		return log_errno(neg_errno(), "Unable to open %s: %m", path);
 	int r = ve_net_start(x->c, fd);
