@@ -79,6 +79,8 @@ int ct_pty_open_inside(int sock);
 int ct_pty_relay(int sock, int in, int out);
 
 /* ct/start.c, ct/stop.c */
+/* Waits until the process of pidfd fd exits, up to timeout_ms: 0 when gone, else -ETIMEDOUT. */
+int ct_pidfd_wait(int fd, unsigned timeout_ms);
 int ct_start(struct ve_config *c, const struct ve_start_opts *o);
 int ct_stop(struct ve_config *c, const struct ve_stop_opts *o);
 /*

@@ -10,7 +10,6 @@
 #include "templates/template.h"
 
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <linux/openat2.h>
@@ -87,26 +86,22 @@ static void undo_lower(struct start_ctx *x)
 static void kill_init(struct start_ctx *x)
 {
 	_cleanup_close_ int pidfd = -1;
-	struct pollfd p;
 
 	if (x->pid <= 0)
 		return;
 	/* Through a pidfd: an init that died and was reaped leaves a pid another may reuse. */
 	pidfd = (int)syscall(SYS_pidfd_open, x->pid, 0);
 	x->pid = 0;
-	if (pidfd < 0 || syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) < 0)
-		return;
-	p = (struct pollfd){.fd = pidfd, .events = POLLIN};
-	poll(&p, 1, 5000);
+	if (pidfd >= 0 && syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) == 0)
+		ct_pidfd_wait(pidfd, 5000);
 }
 
 /* Whether init has exited (a zombie its reaper has not collected counts). */
 static bool init_exited(const struct start_ctx *x)
 {
 	_cleanup_close_ int pidfd = (int)syscall(SYS_pidfd_open, x->pid, 0);
-	struct pollfd p = {.fd = pidfd, .events = POLLIN};
 
-	return pidfd < 0 || poll(&p, 1, 0) == 1;
+	return pidfd < 0 || ct_pidfd_wait(pidfd, 0) == 0;
 }
 
 /* Init died (or will not go on) mid-start: killed, its own report says why. */

@@ -10,8 +10,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 
-/* Waits until the process of pidfd fd exits, up to timeout_ms: 0 when gone, else -ETIMEDOUT. */
-static int pidfd_wait(int fd, unsigned timeout_ms)
+int ct_pidfd_wait(int fd, unsigned timeout_ms)
 {
 	struct pollfd p = {.fd = fd, .events = POLLIN};
 	int r;
@@ -41,7 +40,7 @@ static int clean_shutdown(struct ve_config *c, int init_fd, unsigned timeout)
 	r = ct_run_script(c, script, env, &status);
 	if (r < 0)
 		return r;
-	return pidfd_wait(init_fd, timeout * 1000);
+	return ct_pidfd_wait(init_fd, timeout * 1000);
 }
 
 int ct_cleanup(struct ve_config *c, bool umount, bool net_async)
@@ -115,10 +114,10 @@ int ct_stop(struct ve_config *c, const struct ve_stop_opts *o)
 	 * reason to freeze the VE (a v1 freeze and thaw toggle a kernel static key: code patching
 	 * with an IPI to every CPU, twice per stop).
 	 */
-	if (init_fd >= 0 && pidfd_wait(init_fd, 0) < 0) {
+	if (init_fd >= 0 && ct_pidfd_wait(init_fd, 0) < 0) {
 		r = (int)syscall(SYS_pidfd_send_signal, init_fd, SIGKILL, NULL, 0);
 		if (r == 0)
-			r = pidfd_wait(init_fd, 10000);
+			r = ct_pidfd_wait(init_fd, 10000);
 		if (r < 0)
 			log_debug("CT %s: init %d after SIGKILL: %d", c->veid_str, init, r);
 	}
