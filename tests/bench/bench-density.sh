@@ -51,16 +51,8 @@ die() {
 fail() { echo "FAILED: $*" | tee -a "$RES/failed"; }
 maxn() { printf '%s\n' $DENSITY_N | sort -n | tail -1; }
 
-# ---- crun refuses this host's hybrid layout (v1 controllers + a cgroup2 mount listing hugetlb):
-# in a private mount namespace an empty tmpfs over /sys/fs/cgroup/unified makes it see plain v1.
-hybrid() { [ "$(stat -f -c %T /sys/fs/cgroup/unified 2>/dev/null)" = cgroup2fs ]; }
-in_crun_ns() {
-	if hybrid; then
-		unshare -m --propagation private bash "${BASH_SOURCE[0]}" __crun_ns "$@"
-	else
-		"$@"
-	fi
-}
+# ---- crun, in a private mount namespace on this hybrid host (lib.sh)
+in_crun_ns() { bench_in_crun_ns "${BASH_SOURCE[0]}" "$@"; }
 
 # timed NAME PAR CMD...: CMD once per id of RES/ids ({} is the id) through xargs with PAR
 # jobs; the wall time goes to RES/NAME.wall (us). Also used inside crun's mount namespace.
@@ -75,13 +67,7 @@ timed() {
 	[ $rc = 0 ] || { fail "$name (xargs exit $rc)"; return 1; }
 }
 
-if [ "${1:-}" = __crun_ns ]; then
-	shift
-	# 64 MiB: crun writes one cgroup.procs page per container into the tmpfs
-	mount -t tmpfs -o size=64m,mode=755 vzdens-hide-unified /sys/fs/cgroup/unified || exit 1
-	"$@"
-	exit $?
-fi
+bench_crun_ns_main "$@"
 
 # ---- memory and process snapshots ----
 memdir() { # memdir: the memory controller's root (v1 hierarchy or the v2 mount)
@@ -529,7 +515,7 @@ versions() {
 	echo "machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 |
 		sed 's/^ //')), $(free -m | awk '/^Mem:/ { print $2 }') MiB, kernel $(uname -r)"
 	echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
-	echo "cgroups: $(hybrid && echo 'v1 + hybrid cgroup2 (crun in a private mount ns)' ||
+	echo "cgroups: $(bench_hybrid && echo 'v1 + hybrid cgroup2 (crun in a private mount ns)' ||
 		{ [ -d /sys/fs/cgroup/cpu ] && echo v1 || echo v2; })"
 	echo "vzkit: $(git -C "$TOP" rev-parse --short HEAD 2>/dev/null)"
 	echo "crun: $(crun --version | head -1); lxc: $(lxc-start --version)"

@@ -85,22 +85,9 @@ wall() {
 	[ $rc = 0 ] || { echo "FAILED: $name (xargs exit $rc)" | tee -a "$RES/failed"; return 1; }
 }
 
-# ---- crun: this host's hybrid layout (v1 controllers + a cgroup2 mount listing hugetlb) makes
-# crun refuse to run; in a private mount namespace an empty tmpfs over /sys/fs/cgroup/unified
-# makes it see plain v1. The timed loops run inside that namespace, so its cost is not timed.
-hybrid() { [ "$(stat -f -c %T /sys/fs/cgroup/unified 2>/dev/null)" = cgroup2fs ]; }
-in_crun_ns() {
-	if hybrid; then
-		unshare -m --propagation private bash "${BASH_SOURCE[0]}" __crun_ns "$@"
-	else
-		"$@"
-	fi
-}
-crun_ns_inner() {
-	# 64 MiB: crun writes one cgroup.procs page per container into the tmpfs
-	mount -t tmpfs -o size=64m,mode=755 vzbench-hide-unified /sys/fs/cgroup/unified || exit 1
-	"$@"
-}
+# ---- crun, in a private mount namespace on this hybrid host (lib.sh); the timed loops run
+# inside that namespace, so its cost is not timed.
+in_crun_ns() { bench_in_crun_ns "${BASH_SOURCE[0]}" "$@"; }
 
 c_true() { crun run -b "$D/crun/true" vzb-true </dev/null; }
 c_run_d() { crun run -d -b "$D/crun/sleep" vzb-sleep </dev/null >/dev/null; }
@@ -118,12 +105,13 @@ c_hyperfine() {
 # ---- interleaved: one vzctl start, one crun run /bin/true, the VE's stop, cycle after cycle, so
 # that the machine's drift (other guests on the host's CPUs) hits both alike. Not the goal's
 # measure: crun, no longer run back to back, then pays an RCU grace period in its cgroup
-# migration each time (the cold case of a single run), where the goal counts its loop figure. crun runs in a mount namespace held by a sleeping process (hybrid hosts) and
-# is timed inside it: entering it is not timed.
+# migration each time (the cold case of a single run), where the goal counts its loop figure.
+# crun runs in a mount namespace held by a sleeping process (hybrid hosts) and is timed inside
+# it: entering it is not timed.
 CRUN_NS_PID=
 crun_ns_hold() {
 	local i
-	hybrid || return 0
+	bench_hybrid || return 0
 	unshare -m --propagation private bash "${BASH_SOURCE[0]}" __crun_ns exec sleep 86400 &
 	CRUN_NS_PID=$!
 	for ((i = 0; i < 100; i++)); do
@@ -169,11 +157,7 @@ interleaved() {
 	crun_ns_release
 }
 
-if [ "${1:-}" = __crun_ns ]; then
-	shift
-	crun_ns_inner "$@"
-	exit $?
-fi
+bench_crun_ns_main "$@"
 
 # ---- vzkit and LXC cycles ----
 v_start() { "$VZCTL" --quiet start $CT; }
@@ -558,7 +542,7 @@ versions() {
 	echo "machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 |
 		sed 's/^ //')), $(free -m | awk '/^Mem:/ { print $2 }') MiB, kernel $(uname -r)"
 	echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
-	echo "cgroups: $(hybrid && echo 'v1 + hybrid cgroup2 (crun in a private mount ns)' ||
+	echo "cgroups: $(bench_hybrid && echo 'v1 + hybrid cgroup2 (crun in a private mount ns)' ||
 		{ [ -d /sys/fs/cgroup/cpu ] && echo v1 || echo v2; })"
 	echo "vzkit: $(git -C "$TOP" rev-parse --short HEAD 2>/dev/null) ($("$VZCTL" --version 2>&1 | head -1))"
 	echo "crun: $(crun --version | head -1); lxc: $(lxc-start --version); $(hyperfine --version)"

@@ -85,3 +85,31 @@ bench_cpuset_ok() {
 	fi
 	rmdir "$t"
 }
+
+# ---- crun refuses this host's hybrid layout (v1 controllers + a cgroup2 mount listing hugetlb):
+# in a private mount namespace an empty tmpfs over /sys/fs/cgroup/unified makes it see plain v1.
+bench_hybrid() { [ "$(stat -f -c %T /sys/fs/cgroup/unified 2>/dev/null)" = cgroup2fs ]; }
+
+# bench_in_crun_ns SCRIPT CMD...: CMD (a program, or a function of SCRIPT) in that namespace on a
+# hybrid host, by running SCRIPT again as "SCRIPT __crun_ns CMD..." (bench_crun_ns_main); else
+# here. The namespace's set-up is not part of what CMD times.
+bench_in_crun_ns() {
+	local self=$1
+	shift
+	if bench_hybrid; then
+		unshare -m --propagation private bash "$self" __crun_ns "$@"
+	else
+		"$@"
+	fi
+}
+
+# bench_crun_ns_main ARGS...: called with the script's arguments once its functions are defined;
+# for "__crun_ns CMD...", hides the cgroup2 mount, runs CMD and exits with its status.
+bench_crun_ns_main() {
+	[ "${1:-}" = __crun_ns ] || return 0
+	shift
+	# 64 MiB: crun writes one cgroup.procs page per container into the tmpfs
+	mount -t tmpfs -o size=64m,mode=755 vzbench-hide-unified /sys/fs/cgroup/unified || exit 1
+	"$@"
+	exit $?
+}
