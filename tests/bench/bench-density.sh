@@ -553,11 +553,8 @@ main() {
 	done
 	report | tee "$RES/report.md"
 	chart
-	[ -s "$RES/failed" ] && { rc=1; echo; cat "$RES/failed"; echo "(log: $RES/runs.log)"; }
-	echo
 	echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
-	echo "took $(awk -v u="$(($(now_us) - t0))" 'BEGIN { printf "%.0f", u / 1e6 }') s;" \
-		"results in $RES (report.md, density.png)"
+	bench_tail "$t0" "$RES (report.md, density.png)" || rc=1
 	return $rc
 }
 
@@ -569,13 +566,5 @@ if [ "${1:-}" = report ]; then # the tables and the chart again from RES (same D
 	chart
 	exit 0
 fi
-if [ "${1:-}" = clean ]; then
-	[ "$(id -u)" = 0 ] || die "must run as root"
-	cleanup
-	s=$(stale)
-	[ -z "$s" ] || die "still left:
-$s"
-	echo "clean"
-	exit 0
-fi
+bench_clean_mode "$@"
 main

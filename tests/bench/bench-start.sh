@@ -572,9 +572,7 @@ main() {
 		density || rc=1
 	fi
 	report | tee "$RES/report.md"
-	[ -s "$RES/failed" ] && { rc=1; echo; cat "$RES/failed"; echo "(log: $RES/runs.log)"; }
-	echo
-	echo "took $(awk -v u="$(($(now_us) - t0))" 'BEGIN { printf "%.0f", u / 1e6 }') s; results in $RES"
+	bench_tail "$t0" || rc=1
 	return $rc
 }
 
@@ -590,13 +588,5 @@ remove them with: $0 clean"
 	profile
 	exit $?
 fi
-if [ "${1:-}" = clean ]; then
-	[ "$(id -u)" = 0 ] || die "must run as root"
-	cleanup
-	s=$(stale)
-	[ -z "$s" ] || die "still left:
-$s"
-	echo "clean"
-	exit 0
-fi
+bench_clean_mode "$@"
 main

@@ -324,22 +324,12 @@ main() {
 	fi
 	echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$RES/versions.txt"
 	report | tee "$RES/report.md"
-	[ -s "$RES/failed" ] && { rc=1; echo; cat "$RES/failed"; echo "(log: $RES/runs.log)"; }
-	echo
-	echo "took $(awk -v u="$(($(now_us) - t0))" 'BEGIN { printf "%.0f", u / 1e6 }') s; results in $RES"
+	bench_tail "$t0" || rc=1
 	return $rc
 }
 
 # VE inits are orphans by design; run under the project's subreaper, because this sandbox's
 # PID 1 does not reap them (see tests/helpers/reaper.c).
 bench_reaped "${BASH_SOURCE[0]}" "$@"
-if [ "${1:-}" = clean ]; then
-	[ "$(id -u)" = 0 ] || die "must run as root"
-	cleanup
-	s=$(stale)
-	[ -z "$s" ] || die "still left:
-$s"
-	echo "clean"
-	exit 0
-fi
+bench_clean_mode "$@"
 main

@@ -113,3 +113,29 @@ bench_crun_ns_main() {
 	"$@"
 	exit $?
 }
+
+# bench_tail T0 [WHAT]: the end of a run's output: the failed runs (from RES/failed) and the
+# time since T0 (microseconds) with where the results are (WHAT, default RES). Returns 1 when a
+# run failed.
+bench_tail() {
+	local rc=0
+	[ -s "$RES/failed" ] && { rc=1; echo; cat "$RES/failed"; echo "(log: $RES/runs.log)"; }
+	echo
+	echo "took $(awk -v u="$((${EPOCHREALTIME/./} - $1))" 'BEGIN { printf "%.0f", u / 1e6 }') s;" \
+		"results in ${2:-$RES}"
+	return $rc
+}
+
+# bench_clean_mode ARGS...: for "clean", runs the script's cleanup, checks with its stale that
+# nothing is left (die otherwise), and exits.
+bench_clean_mode() {
+	local s
+	[ "${1:-}" = clean ] || return 0
+	[ "$(id -u)" = 0 ] || die "must run as root"
+	cleanup
+	s=$(stale)
+	[ -z "$s" ] || die "still left:
+$s"
+	echo "clean"
+	exit 0
+}
