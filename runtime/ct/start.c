@@ -204,9 +204,15 @@ static int step_attach(struct start_ctx *x)
 {
 	int r = ct_spawn_attach(&x->spawn);
 
-	if (r == -ECHILD)
-		return log_errno(r, "CT %s: the start's helper process died", x->c->veid_str);
-	return r;
+	if (r != -ECHILD)
+		return r;
+	/* The helper died before any init: with our copy of the pipe closed, its report (if it
+	 * wrote one, e.g. the seccomp filter) is what the pipe holds. */
+	close(x->spawn.err_wr);
+	x->spawn.err_wr = -1;
+	r = ct_spawn_result(x->err_rd, x->c);
+	return r < 0 ? r
+		     : log_errno(-ECHILD, "CT %s: the start's helper process died", x->c->veid_str);
 }
 
 static void undo_helper(struct start_ctx *x)
