@@ -172,7 +172,8 @@ struct net_filter {
 	struct nl_addr **addrs; /* routed: the VE's addresses */
 	size_t n_addrs;
 };
-/* Creates or replaces (atomically) the chain of host_ifname. -ENOPKG without libnftables. */
+/* Creates or replaces (atomically) the chain of host_ifname. -ELIBACC when vznft cannot run
+ * (missing, or libnftables missing: nothing was changed), -EIO when nft refuses the batch. */
 int net_filter_set(const char *host_ifname, const struct net_filter *flt);
 /* Deletes the chain of host_ifname; absent is success. */
 int net_filter_del(const char *host_ifname);

@@ -5,88 +5,115 @@
  * or routed. The chain drops frames whose source MAC is not the VE's, and in routed mode
  * packets whose source address is not one of the VE's, and every other protocol.
  *
- * libnftables is loaded with dlopen on first use: it has no static archive and pulls in five
- * more shared objects, which every vzctl call would otherwise load (the binaries link their
- * other libraries statically for start-up time). Since Linux 6.x a netdev chain outlives its
- * device, so stop deletes the chain by name.
+ * The batch is run by vznft, a small dynamic program beside vzctl (cmd/libexec/vznft.c): the
+ * binaries are linked statically for start-up time, and a static program cannot safely load
+ * libnftables with the second C library it needs. Only a VE with a filter pays that exec.
+ * Since Linux 6.x a netdev chain outlives its device, so stop deletes the chain by name.
  */
 #include <arpa/inet.h>
-#include <dlfcn.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <net/if.h>
-#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-
-#include <nftables/libnftables.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "net/net-internal.h"
 
-#define NFT_LIB "libnftables.so.1"
+#define NFT_HELPER "vznft"
 
-static struct {
-	void *dl;
-	typeof(&nft_ctx_new) ctx_new;
-	typeof(&nft_ctx_free) ctx_free;
-	typeof(&nft_ctx_buffer_output) buffer_output;
-	typeof(&nft_ctx_buffer_error) buffer_error;
-	typeof(&nft_ctx_get_error_buffer) get_error;
-	typeof(&nft_run_cmd_from_buffer) run;
-} nft;
-
-static pthread_once_t nft_once = PTHREAD_ONCE_INIT;
-
-static void nft_load(void)
+/* vznft in $VZ_LIBEXECDIR if set, else next to the running binary (the build tree), else the
+ * installed one in LIBEXECDIR. */
+static void helper_path(char buf[PATH_MAX])
 {
-	/* Local symbols: libnftables's own deps (jansson) must not clash with our static copy. */
-	void *dl = dlopen(NFT_LIB, RTLD_NOW | RTLD_LOCAL);
+	const char *dir = getenv("VZ_LIBEXECDIR");
+	ssize_t n;
+	char *slash;
 
-	if (!dl)
-		return;
-	nft.ctx_new = dlsym(dl, "nft_ctx_new");
-	nft.ctx_free = dlsym(dl, "nft_ctx_free");
-	nft.buffer_output = dlsym(dl, "nft_ctx_buffer_output");
-	nft.buffer_error = dlsym(dl, "nft_ctx_buffer_error");
-	nft.get_error = dlsym(dl, "nft_ctx_get_error_buffer");
-	nft.run = dlsym(dl, "nft_run_cmd_from_buffer");
-	if (!nft.ctx_new || !nft.ctx_free || !nft.buffer_output || !nft.buffer_error ||
-	    !nft.get_error || !nft.run) {
-		dlclose(dl);
-		memset(&nft, 0, sizeof(nft));
+	if (dir && *dir) {
+		snprintf(buf, PATH_MAX, "%s/%s", dir, NFT_HELPER);
 		return;
 	}
-	nft.dl = dl;
+	n = readlink("/proc/self/exe", buf, PATH_MAX - sizeof(NFT_HELPER) - 1);
+	if (n > 0) {
+		buf[n] = '\0';
+		slash = strrchr(buf, '/');
+		if (slash) {
+			strcpy(slash + 1, NFT_HELPER);
+			if (access(buf, X_OK) == 0)
+				return;
+		}
+	}
+	snprintf(buf, PATH_MAX, "%s/%s", VZ_LIBEXECDIR, NFT_HELPER);
+}
+
+/* Child side of nft_run: only async-signal-safe calls, ends in execve or _exit. */
+static void nft_child(const char *path, const char *cmds, int err_fd)
+{
+	static char *const env[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL};
+	char *argv[] = {(char *)NFT_HELPER, (char *)cmds, NULL};
+	int null_fd = open("/dev/null", O_RDWR);
+
+	if (null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(null_fd, 1) < 0 || dup2(err_fd, 2) < 0)
+		_exit(126);
+	/* The helper must not keep vzctl's lock or a VE's fds open. */
+	close_range(3, ~0U, 0);
+	execve(path, argv, env);
+	_exit(127);
+}
+
+/* Reads all of fd into err (NUL-terminated, trailing newlines dropped, the rest discarded). */
+static void read_err(int fd, char *err, size_t errlen)
+{
+	size_t n = 0;
+	ssize_t k;
+	char buf[512];
+
+	while ((k = read(fd, buf, sizeof(buf))) > 0 || (k < 0 && errno == EINTR))
+		for (ssize_t i = 0; i < k && n + 1 < errlen; i++)
+			err[n++] = buf[i];
+	while (n && err[n - 1] == '\n')
+		n--;
+	err[n] = '\0';
 }
 
 /* Runs one nft batch (atomic: all or nothing). Logs errors with nft's own message. */
 static int nft_run(const char *cmds, const char *what)
 {
-	struct nft_ctx *ctx;
-	const char *err;
-	size_t len;
-	int r;
+	char path[PATH_MAX], err[1024];
+	int pipefd[2], status;
+	pid_t pid;
 
-	pthread_once(&nft_once, nft_load);
-	if (!nft.dl)
-		return log_errno(-ENOPKG, "%s: cannot load %s (install libnftables1): %m", what,
-				 NFT_LIB);
-	ctx = nft.ctx_new(NFT_CTX_DEFAULT);
-	if (!ctx)
-		return -ENOMEM;
-	/* Buffered: libnftables would otherwise print to our stdout and stderr. */
-	nft.buffer_output(ctx);
-	nft.buffer_error(ctx);
-	r = nft.run(ctx, cmds);
-	if (r != 0) {
-		err = nft.get_error(ctx);
-		len = err ? strlen(err) : 0;
-		while (len && err[len - 1] == '\n')
-			len--;
-		log_errno(-EIO, "%s: nftables: %m: %.*s", what, (int)len, err ? err : "");
-		nft.ctx_free(ctx);
-		return -EIO;
+	helper_path(path);
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return log_errno(neg_errno(), "%s: nftables: pipe: %m", what);
+	pid = fork();
+	if (pid < 0) {
+		int r = neg_errno();
+
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return log_errno(r, "%s: nftables: fork: %m", what);
 	}
-	nft.ctx_free(ctx);
-	return 0;
+	if (pid == 0)
+		nft_child(path, cmds, pipefd[1]);
+	close(pipefd[1]);
+	read_err(pipefd[0], err, sizeof(err));
+	close(pipefd[0]);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return log_errno(neg_errno(), "%s: nftables: wait for %s: %m", what, path);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+		return log_errno(-ELIBACC, "%s: cannot run %s: %s", what, path,
+				 *err ? err : "not there or not executable (reinstall vzkit)");
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 1)
+		return log_errno(-EIO, "%s: nftables: %m: %s", what, err);
+	return log_errno(-EIO, "%s: nftables: %s failed (status 0x%x): %s", what, path, status,
+			 *err ? err : "no message");
 }
 
 /* Only names the nft grammar takes unquoted reach a command (ifname_valid's set, "h_" first). */

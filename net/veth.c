@@ -184,7 +184,9 @@ int net_veth_add(struct net_sock *host, struct net_sock *ve, unsigned veid,
 		r = net_filter_set(v->host_ifname, &flt);
 		if (r < 0) {
 			(void)net_link_del(host, v->host_ifname, "veth");
-			(void)net_filter_del(v->host_ifname);
+			/* -ELIBACC: vznft did not run, so there is nothing to delete either. */
+			if (r != -ELIBACC)
+				(void)net_filter_del(v->host_ifname);
 			return r;
 		}
 	}

@@ -32,7 +32,8 @@ run_unit() {
 	for t in "$BUILD"/tests/test-*; do
 		[ -x "$t" ] || continue
 		out=$(mktemp)
-		"$t" >"$out" 2>&1
+		# test-net's routed filter runs vznft, which is in $BUILD, not beside the test.
+		VZ_LIBEXECDIR=$BUILD "$t" >"$out" 2>&1
 		rc=$?
 		n=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$out" | tail -n1)
 		f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$out" | tail -n1)

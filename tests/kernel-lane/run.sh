@@ -21,7 +21,7 @@ TIMEOUT=${KL_TIMEOUT:-5400}
 CGMODE=${KL_CGROUP:-systemd}
 SUITE=bookworm
 # Userland of the guest: what tests/deps.sh gives the host to run the tests (the unit tests
-# need libcmocka, the net code dlopens libnftables, t-limits builds its probe with gcc), plus the
+# need libcmocka, vznft links libnftables, t-limits builds its probe with gcc), plus the
 # storage tools (XFS and ext4 project quota, device-mapper thin pools) for the storage backends.
 # No clang (t-fuzz skips: fuzzing under TCG would be slow) and no network (t-debian skips).
 GUEST_PKGS=busybox-static,iproute2,iputils-ping,procps,kmod,psmisc,e2fsprogs,xfsprogs,quota,jq,\
