@@ -26,7 +26,7 @@ static int open_ve(struct cli *x, const char *cmd, int argc, char **argv,
 
 int cmd_start(struct cli *x, int argc, char **argv)
 {
-	struct ve_start_opts o = {0};
+	struct ve_start_opts o = {.then_exit = true}; /* vzctl exits after it */
 	struct cli_flag flags[] = {{"wait", false, &o.wait, NULL},
 				   {"force", false, &o.force, NULL},
 				   {"skip-fsck", false, NULL, NULL},
@@ -87,7 +87,7 @@ int cmd_stop(struct cli *x, int argc, char **argv)
 
 int cmd_restart(struct cli *x, int argc, char **argv)
 {
-	struct ve_start_opts o = {0};
+	struct ve_start_opts o = {.then_exit = true};
 	struct ve_stop_opts so = {0};
 	struct cli_flag flags[] = {{"wait", false, &o.wait, NULL},
 				   {"force", false, &o.force, NULL},

@@ -31,6 +31,10 @@ struct ve_create_opts {
 struct ve_start_opts {
 	bool wait;  /* return when init has started its services */
 	bool force; /* start even if DISABLED */
+	/* The caller exits right after the start: the container backend may then leave it the
+	 * real-time task it is for the start's last wait (see ct_start), and spare it the
+	 * switch back. */
+	bool then_exit;
 };
 
 struct ve_stop_opts {

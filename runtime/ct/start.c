@@ -10,6 +10,7 @@
 #include "templates/template.h"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <linux/openat2.h>
@@ -28,6 +29,8 @@ struct start_ctx {
 	int layer_fd; /* the idmapped template below a detached root, or -1 (struct ve_root) */
 	int sync_wr, err_rd;
 	pid_t pid;
+	int old_policy; /* the policy urgent_begin replaced, or -1 */
+	struct sched_param old_param;
 };
 
 struct start_step {
@@ -289,6 +292,40 @@ static void undo_net(struct start_ctx *x)
 		ve_net_stop(x->c);
 }
 
+/*
+ * What is left once the "go" is given is a wait for init's exec and a little bookkeeping.
+ * Woken by the exec, a normal vzctl often waits for the CPU behind the VE's new init, whose C
+ * library start-up runs 0.7 ms here before it first blocks (the woken task does not preempt
+ * it), longer on a busy host. For that short span vzctl is a real-time task (SCHED_FIFO 1,
+ * never inherited: nothing it forks runs real-time). Best effort: refused (RT group
+ * scheduling without a budget, an unprivileged caller), the start only takes longer.
+ */
+static void urgent_begin(struct start_ctx *x)
+{
+	struct sched_param sp = {.sched_priority = 1};
+	int policy = sched_getscheduler(0);
+
+	/* Already real-time (the caller's choice) or unknown: left as it is. */
+	if (policy != SCHED_OTHER && policy != SCHED_BATCH)
+		return;
+	if (sched_getparam(0, &x->old_param) < 0 ||
+	    sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &sp) < 0)
+		return;
+	x->old_policy = policy;
+}
+
+/* Back to the caller's policy. The switch lets the scheduler run another task at once (the
+ * VE's init, on a busy CPU): a caller about to exit (then_exit) is spared it. */
+static void urgent_end(struct start_ctx *x)
+{
+	if (x->old_policy < 0)
+		return;
+	if (sched_setscheduler(0, x->old_policy, &x->old_param) < 0)
+		log_warn_errno(neg_errno(), "CT %s: restore the scheduling policy: %m, ignoring",
+			       x->c->veid_str);
+	x->old_policy = -1;
+}
+
 static int step_exec_init(struct start_ctx *x)
 {
 	/* A failed write: init has died, reporting why (its file system view) or not. */
@@ -297,6 +334,7 @@ static int step_exec_init(struct start_ctx *x)
 	close(x->sync_wr);
 	x->sync_wr = -1;
 	ct_spawn_reap(&x->spawn);
+	urgent_begin(x);
 	return ct_spawn_result(x->err_rd, x->c);
 }
 
@@ -353,6 +391,7 @@ int ct_start(struct ve_config *c, const struct ve_start_opts *o)
 			      .layer_fd = -1,
 			      .sync_wr = -1,
 			      .err_rd = -1,
+			      .old_policy = -1,
 			      .spawn = {.sync_rd = -1, .err_wr = -1, .root_wr = -1, .pid_rd = -1}};
 	size_t i;
 	int r = 0;
@@ -368,6 +407,7 @@ int ct_start(struct ve_config *c, const struct ve_start_opts *o)
 			break;
 	}
 	if (r < 0) {
+		urgent_end(&x); /* the undo may wait and work: as a normal task */
 		log_debug("CT %s: start failed at step %s, undoing", c->veid_str, steps[i].name);
 		/* The failed step may have done part of its work: undo it too. */
 		for (size_t j = i + 1; j-- > 0;)
@@ -377,6 +417,9 @@ int ct_start(struct ve_config *c, const struct ve_start_opts *o)
 	/* Init runs: the start is complete, whatever the wait below says. */
 	if (r == 0)
 		r = ct_state_write(c, x.pid, true);
+	/* Before the --wait, which polls; a caller that exits now stays real-time to its end. */
+	if (r < 0 || !o || !o->then_exit || o->wait)
+		urgent_end(&x);
 	if (r == 0)
 		r = wait_booted(&x);
 	int fds[] = {x.sync_wr, x.err_rd, x.spawn.sync_rd, x.spawn.err_wr, x.root_fd, x.layer_fd};

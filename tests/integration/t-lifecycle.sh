@@ -21,6 +21,10 @@ for ns in pid mnt uts ipc net cgroup time; do
 		test "$(readlink /proc/$pid/ns/$ns)" != "$(readlink /proc/self/ns/$ns)"
 done
 check "init is not in the host's session" test "$(ps -o sid= -p "$pid")" != "$(ps -o sid= -p $$)"
+# policy: field 41 of /proc/PID/stat (0: SCHED_OTHER); vzctl's real-time span is its own.
+policies() { for p in $(cat "$(ve_cgroup_dir pids "$1")/cgroup.procs"); do
+	cut -d')' -f2 "/proc/$p/stat" | awk '{print $39}'; done | sort -u | tr '\n' ' '; }
+expect_eq "the VE's processes run as normal tasks (start --wait)" "$(policies 101)" "0 "
 expect_eq "PID 1 inside is the template's init" \
 	"$("$VZCTL" exec 101 cat /proc/1/comm)" "init"
 expect_eq "hostname inside" "$("$VZCTL" exec 101 hostname)" "lc101.example"
@@ -70,6 +74,7 @@ expect_rc 0 "mount" "$VZCTL" mount 101
 expect_rc 41 "second mount" "$VZCTL" mount 101
 check "the VE root holds the template" test -x "$T_DIR/root/101/sbin/init"
 expect_rc 0 "start of a mounted VE" "$VZCTL" start 101
+expect_eq "... its processes run as normal tasks (start)" "$(policies 101)" "0 "
 expect_eq "... runs on that mount" "$("$VZCTL" exec 101 cat /root/file)" "data"
 check "... a file written inside shows on the host's mount" \
 	sh -c "'$VZCTL' exec 101 'echo m > /root/m' && test -f '$T_DIR/root/101/root/m'"
