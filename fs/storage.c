@@ -7,7 +7,6 @@
 #include <unistd.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 
 static const struct ve_storage_ops *const backends[] = {
     &ve_storage_dir_ops,
@@ -299,64 +298,11 @@ char *storage_find_program(const char *name)
 	return NULL;
 }
 
-/* Child side of storage_run: only async-signal-safe calls, ends in execve or _exit. */
-static void run_child(const char *path, char *const argv[], int null_fd, int err_fd)
-{
-	static char *const env[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL};
-
-	if (dup2(null_fd, 0) < 0 || dup2(null_fd, 1) < 0 || dup2(err_fd, 2) < 0)
-		_exit(127);
-	/* The tool must not keep vzctl's lock or a VE's fds open. */
-	close_range(3, ~0U, 0);
-	execve(path, argv, env);
-	_exit(127);
-}
-
-static void read_first_line(int fd, char *err, size_t errlen)
-{
-	size_t n = 0;
-	ssize_t k;
-	char buf[512];
-
-	while ((k = read(fd, buf, sizeof(buf))) > 0 || (k < 0 && errno == EINTR))
-		for (ssize_t i = 0; i < k && err && n + 1 < errlen; i++) {
-			if (buf[i] == '\n' && n > 0)
-				err = NULL; /* first non-empty line done; keep draining */
-			else if (buf[i] != '\n')
-				err[n++] = buf[i];
-		}
-}
-
 int storage_run(char *const argv[], char *err, size_t errlen)
 {
 	_cleanup_free_ char *path = storage_find_program(argv[0]);
-	_cleanup_close_ int null_fd = -1;
-	int pipefd[2], status;
-	pid_t pid;
 
 	if (err && errlen)
 		memset(err, 0, errlen);
-	if (!path)
-		return -ENOENT;
-	null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (null_fd < 0 || pipe2(pipefd, O_CLOEXEC) < 0)
-		return neg_errno();
-	pid = fork();
-	if (pid < 0) {
-		int r = neg_errno();
-		close(pipefd[0]);
-		close(pipefd[1]);
-		return r;
-	}
-	if (pid == 0)
-		run_child(path, argv, null_fd, pipefd[1]);
-	close(pipefd[1]);
-	read_first_line(pipefd[0], err, errlen);
-	close(pipefd[0]);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return neg_errno();
-	if (!WIFEXITED(status))
-		return -ECHILD;
-	return WEXITSTATUS(status);
+	return path ? ve_run_tool(path, argv, err, errlen, true) : -ENOENT;
 }

@@ -11,13 +11,11 @@
  * Since Linux 6.x a netdev chain outlives its device, so stop deletes the chain by name.
  */
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "net/net-internal.h"
@@ -49,70 +47,28 @@ static void helper_path(char buf[PATH_MAX])
 	snprintf(buf, PATH_MAX, "%s/%s", VZ_LIBEXECDIR, NFT_HELPER);
 }
 
-/* Child side of nft_run: only async-signal-safe calls, ends in execve or _exit. */
-static void nft_child(const char *path, const char *cmds, int err_fd)
-{
-	static char *const env[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL};
-	char *argv[] = {(char *)NFT_HELPER, (char *)cmds, NULL};
-	int null_fd = open("/dev/null", O_RDWR);
-
-	if (null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(null_fd, 1) < 0 || dup2(err_fd, 2) < 0)
-		_exit(126);
-	/* The helper must not keep vzctl's lock or a VE's fds open. */
-	close_range(3, ~0U, 0);
-	execve(path, argv, env);
-	_exit(127);
-}
-
-/* Reads all of fd into err (NUL-terminated, trailing newlines dropped, the rest discarded). */
-static void read_err(int fd, char *err, size_t errlen)
-{
-	size_t n = 0;
-	ssize_t k;
-	char buf[512];
-
-	while ((k = read(fd, buf, sizeof(buf))) > 0 || (k < 0 && errno == EINTR))
-		for (ssize_t i = 0; i < k && n + 1 < errlen; i++)
-			err[n++] = buf[i];
-	while (n && err[n - 1] == '\n')
-		n--;
-	err[n] = '\0';
-}
-
 /* Runs one nft batch (atomic: all or nothing). Logs errors with nft's own message. */
 static int nft_run(const char *cmds, const char *what)
 {
 	char path[PATH_MAX], err[1024];
-	int pipefd[2], status;
-	pid_t pid;
+	char *argv[] = {(char *)NFT_HELPER, (char *)cmds, NULL};
+	int r;
 
 	helper_path(path);
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return log_errno(neg_errno(), "%s: nftables: pipe: %m", what);
-	pid = fork();
-	if (pid < 0) {
-		int r = neg_errno();
-
-		close(pipefd[0]);
-		close(pipefd[1]);
-		return log_errno(r, "%s: nftables: fork: %m", what);
-	}
-	if (pid == 0)
-		nft_child(path, cmds, pipefd[1]);
-	close(pipefd[1]);
-	read_err(pipefd[0], err, sizeof(err));
-	close(pipefd[0]);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return log_errno(neg_errno(), "%s: nftables: wait for %s: %m", what, path);
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+	r = ve_run_tool(path, argv, err, sizeof(err), false);
+	if (r == 0)
 		return 0;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+	if (r < 0 && r != -ECHILD)
+		return log_errno(r, "%s: nftables: run %s: %m", what, path);
+	if (r == 127)
 		return log_errno(-ELIBACC, "%s: cannot run %s: %s", what, path,
 				 *err ? err : "not there or not executable (reinstall vzkit)");
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 1)
+	if (r == 1)
 		return log_errno(-EIO, "%s: nftables: %m: %s", what, err);
-	return log_errno(-EIO, "%s: nftables: %s failed (status 0x%x): %s", what, path, status,
+	if (r < 0)
+		return log_errno(-EIO, "%s: nftables: %s was killed: %s", what, path,
+				 *err ? err : "no message");
+	return log_errno(-EIO, "%s: nftables: %s exited with status %d: %s", what, path, r,
 			 *err ? err : "no message");
 }
 
