@@ -304,5 +304,5 @@ int storage_run(char *const argv[], char *err, size_t errlen)
 
 	if (err && errlen)
 		memset(err, 0, errlen);
-	return path ? ve_run_tool(path, argv, err, errlen, true) : -ENOENT;
+	return path ? ve_run_tool(path, argv, -1, err, errlen, true) : -ENOENT;
 }

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 
 #include "net/net-internal.h"
 
@@ -51,11 +52,18 @@ static void helper_path(char buf[PATH_MAX])
 static int nft_run(const char *cmds, const char *what)
 {
 	char path[PATH_MAX], err[1024];
-	char *argv[] = {(char *)NFT_HELPER, (char *)cmds, NULL};
+	char *argv[] = {(char *)NFT_HELPER, NULL};
+	_cleanup_close_ int in = memfd_create("vzkit-nft", MFD_CLOEXEC);
+	size_t len = strlen(cmds);
 	int r;
 
+	/* On stdin: a routed VE with many addresses makes a batch longer than one argument. */
+	if (in < 0)
+		return log_errno(neg_errno(), "%s: nftables: memfd: %m", what);
+	if (write(in, cmds, len) != (ssize_t)len || lseek(in, 0, SEEK_SET) != 0)
+		return log_errno(-EIO, "%s: nftables: write the batch: %m", what);
 	helper_path(path);
-	r = ve_run_tool(path, argv, err, sizeof(err), false);
+	r = ve_run_tool(path, argv, in, err, sizeof(err), false);
 	if (r == 0)
 		return 0;
 	if (r < 0 && r != -ECHILD)

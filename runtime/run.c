@@ -1,5 +1,5 @@
-/* Running a program built to be driven (mkfs, xfs_quota, vzkit's own vznft): stdin and stdout
- * on /dev/null, its error text collected. */
+/* Running a program built to be driven (mkfs, xfs_quota, vzkit's own vznft): its stdin given
+ * or /dev/null, stdout on /dev/null, its error text collected. */
 #include "util.h"
 
 #include <fcntl.h>
@@ -7,11 +7,12 @@
 #include <sys/wait.h>
 
 /* Child side: only async-signal-safe calls, ends in execve or _exit(127). */
-static void run_child(const char *path, char *const argv[], int null_fd, int err_fd)
+static void run_child(const char *path, char *const argv[], int in_fd, int null_fd, int err_fd)
 {
 	static char *const env[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL};
 
-	if (dup2(null_fd, 0) < 0 || dup2(null_fd, 1) < 0 || dup2(err_fd, 2) < 0)
+	if (dup2(in_fd >= 0 ? in_fd : null_fd, 0) < 0 || dup2(null_fd, 1) < 0 ||
+	    dup2(err_fd, 2) < 0)
 		_exit(127);
 	/* The tool must not keep vzctl's lock or a VE's fds open. */
 	close_range(3, ~0U, 0);
@@ -41,7 +42,8 @@ static void read_err(int fd, char *err, size_t errlen, bool first_line)
 	err[n] = '\0';
 }
 
-int ve_run_tool(const char *path, char *const argv[], char *err, size_t errlen, bool first_line)
+int ve_run_tool(const char *path, char *const argv[], int in_fd, char *err, size_t errlen,
+		bool first_line)
 {
 	_cleanup_close_ int null_fd = -1;
 	int pipefd[2], status;
@@ -61,7 +63,7 @@ int ve_run_tool(const char *path, char *const argv[], char *err, size_t errlen, 
 		return r;
 	}
 	if (pid == 0)
-		run_child(path, argv, null_fd, pipefd[1]);
+		run_child(path, argv, in_fd, null_fd, pipefd[1]);
 	close(pipefd[1]);
 	read_err(pipefd[0], err, errlen, first_line);
 	close(pipefd[0]);

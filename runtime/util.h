@@ -107,11 +107,13 @@ int ve_write_file_atomic(const char *path, const char *data, size_t len, mode_t 
 /* The same without the fsyncs: atomic but not durable, for volatile state (pid files). */
 int ve_write_file_replace(const char *path, const char *data, size_t len, mode_t mode);
 int ve_mkdir_p(const char *path, mode_t mode);
-/* Runs path (argv, a fixed PATH and LC_ALL=C environment) with stdin and stdout on /dev/null
- * and waits. err (errlen bytes, may be NULL) gets its stderr: the first non-empty line, or
- * with first_line false all of it without trailing newlines. Returns its exit status (127: it
- * could not be executed), -ECHILD if a signal ended it, or -errno (pipe, fork, wait). */
-int ve_run_tool(const char *path, char *const argv[], char *err, size_t errlen, bool first_line);
+/* Runs path (argv, a fixed PATH and LC_ALL=C environment) with stdin on in_fd (-1:
+ * /dev/null) and stdout on /dev/null, and waits. err (errlen bytes, may be NULL) gets its
+ * stderr: the first non-empty line, or with first_line false all of it without trailing
+ * newlines. Returns its exit status (127: it could not be executed), -ECHILD if a signal ended
+ * it, or -errno (pipe, fork, wait). */
+int ve_run_tool(const char *path, char *const argv[], int in_fd, char *err, size_t errlen,
+		bool first_line);
 /* Removes a tree without crossing mount points; ENOENT is success. */
 int ve_rm_rf(const char *path);
 bool ve_path_exists(const char *path);

@@ -1,5 +1,6 @@
 /* ve_run_tool: a real /bin/sh run as a tool: its exit status, its error text (first line or
- * all), a program that cannot be executed, one killed by a signal, and no fd leaked into it. */
+ * all), its stdin, a program that cannot be executed, one killed by a signal, and no fd
+ * leaked into it. */
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -17,7 +18,7 @@ static int sh(const char *script, char *err, size_t errlen, bool first_line)
 {
 	char *argv[] = {"sh", "-c", (char *)script, NULL};
 
-	return ve_run_tool("/bin/sh", argv, err, errlen, first_line);
+	return ve_run_tool("/bin/sh", argv, -1, err, errlen, first_line);
 }
 
 static void test_status_and_error_text(void **state)
@@ -42,8 +43,22 @@ static void test_cannot_run_or_killed(void **state)
 	char *argv[] = {"none", NULL};
 	char err[64];
 
-	assert_int_equal(ve_run_tool("/nonexistent/tool", argv, err, sizeof(err), true), 127);
+	assert_int_equal(ve_run_tool("/nonexistent/tool", argv, -1, err, sizeof(err), true), 127);
 	assert_int_equal(sh("kill -9 $$", err, sizeof(err), true), -ECHILD);
+}
+
+static void test_stdin_given(void **state)
+{
+	char *argv[] = {"sh", "-c", "read -r x; echo \"got $x\" >&2", NULL};
+	char err[64];
+	int p[2];
+
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(write(p[1], "batch\n", 6), 6);
+	close(p[1]);
+	assert_int_equal(ve_run_tool("/bin/sh", argv, p[0], err, sizeof(err), true), 0);
+	assert_string_equal(err, "got batch");
+	close(p[0]);
 }
 
 static void test_no_fd_leaks_in(void **state)
@@ -63,6 +78,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_status_and_error_text),
 	    cmocka_unit_test(test_cannot_run_or_killed),
+	    cmocka_unit_test(test_stdin_given),
 	    cmocka_unit_test(test_no_fd_leaks_in),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
