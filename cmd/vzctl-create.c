@@ -1,8 +1,6 @@
 #include "cmd/opts.h"
-#include "fs/storage.h"
 #include "runtime/util.h"
 #include "runtime/ve.h"
-#include "templates/template.h"
 
 #include <string.h>
 
@@ -21,39 +19,6 @@ int cli_check_unique(struct cli *x, struct ve_config *c)
 			return VZ_IP_INUSE;
 		}
 	}
-	return 0;
-}
-
-/*
- * Before anything is created: the pool must have room (full: refused; a threshold: a warning)
- * and the template version is pinned from its choice until the config names it, so that a
- * template-remove cannot take it meanwhile. --ostemplate NAME/VERSION picks a version.
- * 0 with *ret_pin and o->ostemplate = *ret_name, or an exit code.
- */
-static int create_prepare(struct cli *x, struct ve_config *c, struct ve_create_opts *o,
-			  char **ret_name, int *ret_pin)
-{
-	_cleanup_free_ char *name = strdup(o->ostemplate ? o->ostemplate : x->g->def_ostemplate);
-	_cleanup_free_ char *version = NULL;
-	char *slash;
-	int r;
-
-	if (!name)
-		return VZ_RESOURCE_ERROR;
-	/* A pool that cannot be measured (logged) does not stop a create; only a full one. */
-	if (ve_pool_check(c, o->private_dir) == -ENOSPC)
-		return VZ_FS_NO_DISK_SPACE;
-	slash = strchr(name, '/');
-	if (slash)
-		*slash++ = '\0';
-	r = ve_template_pin(x->g, name, slash, &version);
-	if (r == -ENOENT)
-		return VZ_OSTEMPLATE_NOT_FOUND;
-	if (r < 0)
-		return r == -EINVAL ? VZ_INVALID_PARAMETER_VALUE : VZ_SYSTEM_ERROR;
-	*ret_pin = r;
-	o->ostemplate = name;
-	*ret_name = TAKE_PTR(name);
 	return 0;
 }
 
@@ -114,14 +79,6 @@ int cmd_create(struct cli *x, int argc, char **argv)
 		cli_usage_error("create", "--privileged takes yes or no");
 		return VZ_INVALID_PARAMETER_VALUE;
 	}
-	_cleanup_free_ char *tmpl = NULL;
-	int pin = -1;
-
-	r = create_prepare(x, c, &o, &tmpl, &pin);
-	if (r)
-		return r;
 	/* Everything the options set is written by ve_create's save. */
-	r = cli_exit_code(ve_create(c, &o), map);
-	ve_template_unpin(pin);
-	return r;
+	return cli_exit_code(ve_create(c, &o), map);
 }

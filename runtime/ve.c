@@ -1,6 +1,8 @@
 /* Public lifecycle entry points: checks common to every backend, then the backend's op. */
 #include "ve.h"
 #include "cgroup.h"
+#include "fs/storage.h"
+#include "templates/template.h"
 #include "util.h"
 
 #include <string.h>
@@ -49,11 +51,42 @@ int ve_get_status_id(const struct ve_global *g, unsigned veid, struct ve_status 
 	return r;
 }
 
+/*
+ * Before anything is created: the pool must have room (full: -ENOSPC; a threshold: a warning)
+ * and the template version is pinned from its choice until the config names it, so that a
+ * template-remove cannot take it meanwhile. o->ostemplate NAME/VERSION picks a version.
+ */
 int ve_create(struct ve_config *c, const struct ve_create_opts *o)
 {
+	struct ve_create_opts co = *o;
+	_cleanup_free_ char *name = NULL, *version = NULL;
+	char *slash;
+	int pin, r;
+
 	if (ve_path_exists(c->path))
 		return log_errno(-EEXIST, "Container %s already exists", c->veid_str);
-	return ops(c)->create(c, o);
+	if (!o->ostemplate && !(c->global && c->global->def_ostemplate))
+		return log_errno(-EINVAL,
+				 "Container %s: no OS template given and no DEF_OSTEMPLATE",
+				 c->veid_str);
+	if (!c->global)
+		return log_errno(-EINVAL, "Container %s: no global configuration", c->veid_str);
+	name = strdup(o->ostemplate ? o->ostemplate : c->global->def_ostemplate);
+	if (!name)
+		return -ENOMEM;
+	/* A pool that cannot be measured (logged) does not stop a create; only a full one. */
+	if (ve_pool_check(c, o->private_dir) == -ENOSPC)
+		return -ENOSPC;
+	slash = strchr(name, '/');
+	if (slash)
+		*slash++ = '\0';
+	pin = ve_template_pin(c->global, name, slash, &version);
+	if (pin < 0)
+		return pin == -ENOENT ? -ENOPKG : pin; /* logged */
+	co.ostemplate = name;
+	r = ops(c)->create(c, &co);
+	ve_template_unpin(pin);
+	return r;
 }
 
 int ve_destroy(struct ve_config *c)
