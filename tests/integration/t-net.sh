@@ -23,16 +23,14 @@ check "NETIF on the test bridge" "$V" --quiet set $A --netif_add eth0 --save
 check "NETIF with mac_filter" "$V" --quiet set $B --netif_add eth0 --save
 sed -i 's/^NETIF="\(.*\)"/NETIF="\1,mac_filter=on"/' "$VZ_CONFDIR/conf/$B.conf"
 check "routed IPv4 and IPv6" "$V" --quiet set $R --ipadd 10.213.51.3 --ipadd fd00:213::3 --save
-# The filter is run by vznft next to vzctl (or in LIBEXECDIR): without it the start of a
-# filtered VE fails at its network, says so, and leaves no veth behind.
-if [ ! -e "${VZ_LIBEXECDIR:-/usr/local/lib/vzkit}/vznft" ]; then
-	mkdir -p "$T_DIR/nohelper" && cp "$V" "$T_DIR/nohelper/vzctl"
-	expect_rc 7 "start with mac_filter and no vznft fails (rc 7)" \
-		"$T_DIR/nohelper/vzctl" --quiet start $B
-	expect_eq "... saying what is missing" "$(grep -c 'cannot run .*vznft' "$T_DIR/rc.out")" 1
-	expect_eq "... with no veth or process left" \
-		"$(ls /sys/class/net | grep -c "^veth$B\.")$("$V" status $B | grep -c running)" "00"
-fi
+# The filter is run by vznft ($VZ_LIBEXECDIR first): without it the start of a filtered VE
+# fails at its network, says so, and leaves no veth behind.
+mkdir -p "$T_DIR/no-libexec"
+expect_rc 7 "start with mac_filter and no vznft fails (rc 7)" \
+	env VZ_LIBEXECDIR="$T_DIR/no-libexec" "$V" --quiet start $B
+expect_eq "... saying what is missing" "$(grep -c 'cannot run .*no-libexec/vznft' "$T_DIR/rc.out")" 1
+expect_eq "... with no veth or process left" \
+	"$(ls /sys/class/net | grep -c "^veth$B\.")$("$V" status $B | grep -c running)" "00"
 for id in $A $B $R; do check "start $id" "$V" --quiet start $id; done
 
 # Bridged: addresses given inside, as a template script would.
