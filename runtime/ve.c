@@ -65,12 +65,12 @@ int ve_create(struct ve_config *c, const struct ve_create_opts *o)
 
 	if (ve_path_exists(c->path))
 		return log_errno(-EEXIST, "Container %s already exists", c->veid_str);
-	if (!o->ostemplate && !(c->global && c->global->def_ostemplate))
-		return log_errno(-EINVAL,
-				 "Container %s: no OS template given and no DEF_OSTEMPLATE",
-				 c->veid_str);
+	/* The template cache, its lock and DEF_OSTEMPLATE are the global configuration's. */
 	if (!c->global)
 		return log_errno(-EINVAL, "Container %s: no global configuration", c->veid_str);
+	if (!o->ostemplate && !c->global->def_ostemplate)
+		return log_errno(-EINVAL, "Container %s: no --ostemplate and no DEF_OSTEMPLATE",
+				 c->veid_str);
 	name = strdup(o->ostemplate ? o->ostemplate : c->global->def_ostemplate);
 	if (!name)
 		return -ENOMEM;
