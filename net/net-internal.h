@@ -137,6 +137,21 @@ int net_netif_start(struct net_sock *host, struct net_sock *ve, const struct ve_
 /* Host-side name of c->net.netifs[i] (configured or derived). Logs errors. */
 int net_netif_host_ifname(const struct ve_config *c, unsigned i, char **ret);
 
+/* Multicast database (mdb.c). */
+struct in6_addr;
+/* The solicited-node group of the EUI-64 link-local address of mac (ff02::1:ffXX:XXXX). */
+void net_ll_solicited_group(const uint8_t mac[6], struct in6_addr *group);
+/*
+ * Gives the bridge port the permanent entry for that group of the VE end's mac when the bridge
+ * snoops multicast. Returns 1 when added (or there), 0 when the bridge does not snoop or the
+ * kernel has no IPv6, -errno on failure (not logged: the caller warns, the VE works without).
+ */
+int net_mdb_ve_port(struct net_sock *s, const char *bridge, const char *port, const uint8_t mac[6]);
+/* The same for c->net.netifs[i] with host end host_ifname, when it is bridged and IPv6 is on;
+ * a failure is a warning. */
+void net_netif_mdb(struct net_sock *host, const struct ve_config *c, unsigned i,
+		   const char *host_ifname);
+
 /* Proxy neighbours (neigh.c). */
 /*
  * Adds (add) or deletes the proxy ARP/NDP entries of addrs on each device of vz.conf's

@@ -242,8 +242,11 @@ int ve_net_apply(const struct ve_config *old, const struct ve_config *c, int net
 		_cleanup_(rtnl_link_putp) struct rtnl_link *l = NULL;
 
 		/* Already there: unchanged, or added live by an earlier set without --save. */
-		if (net_link_get(host, hn.names[i], &l) == 0)
+		if (net_link_get(host, hn.names[i], &l) == 0) {
+			if (c->net.ipv6 && !old->net.ipv6)
+				net_netif_mdb(host, c, i, hn.names[i]);
 			continue;
+		}
 		r = net_netif_start(host, ve, c, i, hn.names[i], netns_fd);
 		if (r < 0)
 			return r;

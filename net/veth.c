@@ -238,6 +238,27 @@ const char *net_netif_bridge(const struct ve_config *c, unsigned i)
 	return bridge && *bridge ? bridge : NULL;
 }
 
+void net_netif_mdb(struct net_sock *host, const struct ve_config *c, unsigned i,
+		   const char *host_ifname)
+{
+	const struct ve_netif *n = &c->net.netifs[i];
+	const char *bridge = net_netif_bridge(c, i);
+	_cleanup_(nl_addr_putp) struct nl_addr *mac = NULL;
+	uint8_t m[6];
+	int r;
+
+	if (!bridge || !c->net.ipv6)
+		return;
+	if (link_mac(c->veid, n->ifname, n->mac, NET_MAC_VE, &mac) < 0)
+		return; /* the start checked the MAC already */
+	memcpy(m, nl_addr_get_binary_addr(mac), sizeof(m));
+	r = net_mdb_ve_port(host, bridge, host_ifname, m);
+	if (r < 0)
+		log_warn("bridge %s: no multicast entry for %s: %s%s; with a querier on the "
+			 "bridge the VE is reachable over IPv6 only after its next report",
+			 bridge, host_ifname, strerror(-r), net_kmsg(host));
+}
+
 int net_netif_start(struct net_sock *host, struct net_sock *ve, const struct ve_config *c,
 		    unsigned i, const char *host_ifname, int netns_fd)
 {
@@ -263,6 +284,7 @@ int net_netif_start(struct net_sock *host, struct net_sock *ve, const struct ve_
 	r = net_veth_add(host, ve, c->veid, &v, netns_fd);
 	if (r < 0)
 		return r;
+	net_netif_mdb(host, c, i, host_ifname);
 	log_debug("veth '%s' <-> VE '%s'%s%s", host_ifname, n->ifname, bridge ? " on bridge " : "",
 		  bridge ? bridge : "");
 	return 0;

@@ -59,7 +59,7 @@ leak_snapshot() {
 	echo "veths $(ip -o link show type veth 2>/dev/null | grep -cE ' (veth[0-9]+\.[0-9]+|vzr[0-9]+)@')"
 	echo "nft-chains $(nft list table netdev vzkit 2>/dev/null | grep -cE '^\s*chain h_(veth[0-9]+\.|vzr[0-9])')"
 	echo "loops $(losetup -a 2>/dev/null | grep -c vzkit-test)"
-	echo "bridges $(ip -o link show type bridge 2>/dev/null | grep -c ' vztb')"
+	echo "bridges $(ip -o link show type bridge 2>/dev/null | grep -cE ' vzt[bq]')"
 	local ns
 	for ns in pid net mnt uts ipc cgroup time; do # namespaces in use by live processes
 		echo "$ns-namespaces $(find /proc/[0-9]*/ns/$ns -maxdepth 0 -printf '%l\n' 2>/dev/null |

@@ -18,7 +18,9 @@
 # `sleep` per VE through vzctl exec, untimed), SETTLE (seconds before a memory snapshot),
 # DRAIN_TIMEOUT (seconds to wait for the bridge to empty), BENCH_DIR, RUNTIMES ("vz crun lxc"),
 # VE_IPV6 (yes; no: IPv6 off in every VE's and container's netns: vzctl --ipv6 no, the
-# disable_ipv6 sysctls in crun's spec and LXC's config).
+# disable_ipv6 sysctls in crun's spec and LXC's config), QUERIER (no; yes: the bridge is an
+# MLD/IGMP querier, in effect before the first start, through a warm-up port BR.q, so that it
+# forwards a VE's multicast only to the ports that asked for it).
 # Works in BENCH_DIR (/var/tmp/vzkit-density); keeps only BENCH_DIR/results. Exits non-zero only
 # when a run fails or a prerequisite is missing, never because a goal is missed.
 set -u
@@ -37,9 +39,11 @@ SETTLE=${SETTLE:-5}
 DRAIN_TIMEOUT=${DRAIN_TIMEOUT:-120}
 RUNTIMES=${RUNTIMES:-vz crun lxc}
 VE_IPV6=${VE_IPV6:-yes}
+QUERIER=${QUERIER:-no}
 N0=3000   # first CTID; containers are vzd-<id>
 CG=vzdens # every cgroup of this script or its runtimes starts with this name
 BR=vzdbr0 # the one bridge of every VE / container
+WARM=$BR.q # QUERIER=yes: the warm-up port (a veth whose peer is $BR.p), not counted
 export VZ_CONFDIR=$D/etc D RES B BR CG
 
 now_us() { echo "${EPOCHREALTIME/./}"; }
@@ -95,7 +99,7 @@ field() { awk -v k="$2:" '$1 == k { print $2 }' "$RES/meminfo.$1"; }
 
 # ---- bridge: the host ends of all veths; netns teardown is asynchronous, so the ports go
 # away some time after the last container is gone.
-ports() { find "/sys/class/net/$BR/brif" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l; }
+ports() { find "/sys/class/net/$BR/brif" -mindepth 1 -maxdepth 1 ! -name "$WARM" 2>/dev/null | wc -l; }
 drain() { # drain NAME: waits until the bridge is empty; the wait goes to RES/NAME.wall
 	local t0 t1
 	t0=$(now_us)
@@ -130,6 +134,7 @@ cleanup() {
 			lxc-stop -P "$D/lxc" -n "$c" -k >/dev/null 2>&1
 		done
 	fi
+	[ -e "/sys/class/net/$WARM" ] && ip link del "$WARM"
 	[ -e "/sys/class/net/$BR" ] && ip link del "$BR"
 	for h in /sys/fs/cgroup /sys/fs/cgroup/*; do
 		for f in "$h"/$CG "$h"/$CG-*; do
@@ -139,11 +144,35 @@ cleanup() {
 	[ -d "$D" ] && find "$D" -mindepth 1 -maxdepth 1 ! -name results -exec rm -rf {} +
 }
 
+# ---- QUERIER=yes: the bridge's own querier needs the bridge's link-local address, which
+# comes with a first port, and a query sent from it; then it counts as present after one
+# response interval. Startup queries every 0.25 s with 1 s of response time until a ping to a
+# group nobody joined leaves the host but no longer reaches the warm-up port; then the
+# bridge's defaults again.
+querier_on() {
+	local i b0 w0 tx
+	tx() { cat "/sys/class/net/$1/statistics/tx_packets"; }
+	ip link set "$BR" type bridge mcast_snooping 1 mcast_querier 1 mcast_startup_query_count 40 \
+		mcast_startup_query_interval 25 mcast_query_response_interval 100 &&
+		ip link add "$WARM" type veth peer name "$BR.p" && ip link set "$WARM" master "$BR" up &&
+		ip link set "$BR.p" up || die "cannot make $BR a querier"
+	for ((i = 0; i < 100; i++)); do
+		b0=$(tx "$BR") w0=$(tx "$WARM")
+		ping -6 -c1 -W0.1 "ff02::1:ff12:3456%$BR" >/dev/null 2>&1
+		[ "$(tx "$BR")" != "$b0" ] && [ "$(tx "$WARM")" = "$w0" ] && break
+		sleep 0.2
+	done
+	((i < 100)) || die "the querier of $BR did not take effect in 20 s"
+	ip link set "$BR" type bridge mcast_query_response_interval 1000 \
+		mcast_startup_query_count 2 mcast_startup_query_interval 3125
+}
+
 # ---- prerequisites: say what is wrong instead of producing numbers ----
 stale() {
 	local h f
 	[ -d "$D/etc" ] && echo "  $D/etc exists (VEs of an earlier run)"
 	[ -e "/sys/class/net/$BR" ] && echo "  bridge $BR"
+	[ -e "/sys/class/net/$WARM" ] && echo "  link $WARM"
 	bench_stale_cgroups "$CG"
 	command -v crun >/dev/null &&
 		crun list 2>/dev/null | awk 'NR > 1 && $1 ~ /^vzd-/ { print "  crun container " $1 }'
@@ -152,6 +181,7 @@ stale() {
 
 preflight() {
 	case $VE_IPV6 in yes | no) ;; *) die "VE_IPV6 must be yes or no, not '$VE_IPV6'" ;; esac
+	case $QUERIER in yes | no) ;; *) die "QUERIER must be yes or no, not '$QUERIER'" ;; esac
 	local n avail need procs t v
 	[ "$(id -u)" = 0 ] || die "must run as root (namespaces, cgroups, mounts, links)"
 	[ -x "$VZCTL" ] || die "$VZCTL missing: run make first"
@@ -190,6 +220,7 @@ setup() {
 	mkdir -p "$VZ_CONFDIR/conf" "$D/crun/pid"
 	bench_vzconf "$D" "$CG" "VE_BRIDGE=\"$BR\""
 	ip link add "$BR" type bridge && ip link set "$BR" up || die "cannot create bridge $BR"
+	[ "$QUERIER" = yes ] && querier_on
 	# builds the template cache once; the VE itself is not needed
 	"$VZCTL" --quiet create $((N0 - 1)) --ostemplate busybox >>"$RES/runs.log" 2>&1 ||
 		die "vzctl create failed (see $RES/runs.log)"
@@ -519,8 +550,9 @@ versions() {
 		{ [ -d /sys/fs/cgroup/cpu ] && echo v1 || echo v2; })"
 	echo "vzkit: $(git -C "$TOP" rev-parse --short HEAD 2>/dev/null)"
 	echo "crun: $(crun --version | head -1); lxc: $(lxc-start --version)"
-	echo "IPv6 in the VEs: $VE_IPV6"
-	echo "command: DENSITY_N=\"$DENSITY_N\" PAR=$PAR IDLE=$IDLE SETTLE=$SETTLE VE_IPV6=$VE_IPV6 $0"
+	echo "IPv6 in the VEs: $VE_IPV6; bridge querier: $QUERIER"
+	echo "command: DENSITY_N=\"$DENSITY_N\" PAR=$PAR IDLE=$IDLE SETTLE=$SETTLE VE_IPV6=$VE_IPV6" \
+		"QUERIER=$QUERIER $0"
 }
 
 main() {

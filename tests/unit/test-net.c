@@ -1,6 +1,7 @@
 /*
- * net/: host interface names, generated MACs, libnl error mapping, and (root only, skipped
- * otherwise) a real start/stop of a routed pair and a NETIF in a throwaway netns.
+ * net/: host interface names, generated MACs, the solicited-node group of a MAC, libnl error
+ * mapping, and (root only, skipped otherwise) a real start/stop of a routed pair and a NETIF in
+ * a throwaway netns.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +12,7 @@
 #include <ctype.h>
 #include <fcntl.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
@@ -179,6 +181,19 @@ static void test_err_mapping(void **state)
 	assert_int_equal(s.err, 0);
 }
 
+static void test_solicited_group(void **state)
+{
+	/* The VE seen in t-net's querier case: link-local fe80::e0:54ff:fe18:d917. */
+	static const uint8_t mac[6] = {0x02, 0xe0, 0x54, 0x18, 0xd9, 0x17};
+	static const uint8_t want[16] = {0xff, 0x02, 0, 0, 0,	 0,    0,    0,
+					 0,    0,    0, 1, 0xff, 0x18, 0xd9, 0x17};
+	struct in6_addr g;
+
+	memset(&g, 0xaa, sizeof(g));
+	net_ll_solicited_group(mac, &g);
+	assert_memory_equal(g.s6_addr, want, sizeof(want));
+}
+
 /* Whether link name exists in the caller's netns, and its flags. */
 static int link_flags(const char *name)
 {
@@ -272,6 +287,7 @@ int main(void)
 	    cmocka_unit_test(test_mac_stable_distinct),
 	    cmocka_unit_test(test_mac_parse),
 	    cmocka_unit_test(test_err_mapping),
+	    cmocka_unit_test(test_solicited_group),
 	    cmocka_unit_test_teardown(test_start_stop_real, real_teardown),
 	};
 
