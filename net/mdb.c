@@ -79,11 +79,11 @@ int net_mdb_ve_port(struct net_sock *s, const char *bridge, const char *port, co
 	r = bridge_snooping(bridge);
 	if (r <= 0)
 		return r;
-	r = net_link_index(s, bridge, &br);
-	if (r >= 0)
-		r = net_link_index(s, port, &p);
-	if (r < 0)
-		return r;
+	/* An ioctl each: RTM_GETLINK would return each link's whole description. */
+	br = (int)if_nametoindex(bridge);
+	p = br > 0 ? (int)if_nametoindex(port) : 0;
+	if (p <= 0)
+		return neg_errno();
 	net_ll_solicited_group(mac, &group);
 	r = mdb_add(s, br, p, &group);
 	if (r < 0)
