@@ -40,6 +40,9 @@ ip addr add 10.213.50.254/24 dev "$T_BRIDGE"
 expect_eq "host end of $A is on the bridge" \
 	"$(basename "$(readlink /sys/class/net/veth$A.0/master)")" "$T_BRIDGE"
 check "VE to VE over the bridge" "$V" exec $A ping -c1 -W2 10.213.50.2
+expect_eq "one queue each way on both ends (not one per possible CPU)" \
+	"$(ls /sys/class/net/veth$A.0/queues | tr '\n' ' ')$("$V" exec $A ls /sys/class/net/eth0/queues |
+		tr '\n' ' ')" "rx-0 tx-0 rx-0 tx-0 "
 if [ -e /proc/sys/net/ipv6/conf/all ]; then
 	expect_eq "the bridge port has IPv6 off (no address, no route on the host)" \
 		"$(cat /proc/sys/net/ipv6/conf/veth$A.0/disable_ipv6) $(ip -6 -o addr show dev veth$A.0 |
