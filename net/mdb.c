@@ -2,13 +2,14 @@
  * A VE port's own entry in its bridge's multicast database. A bridge with multicast snooping
  * and an MLD querier (its own, `mcast_querier 1`, or a router's) forwards IPv6 multicast other
  * than to all nodes only to the ports that reported the group, and a fresh VE's reports are not
- * reliably learned (those sent while its address is tentative have no link-local source): a
- * neighbour solicitation for a VE that just started then reaches no port, and the VE stays
- * unreachable over IPv6 until it answers a general query, up to two minutes later. So each
- * bridged VE port gets a permanent entry for the solicited-node group of the link-local
- * address the kernel derives from the VE end's MAC (EUI-64; SLAAC addresses from a prefix share
- * the group): solicitations reach the VE from its first moment. Without a querier the bridge
- * floods all multicast and the entry changes nothing. It goes with the port.
+ * reliably learned (seen: none after 3 s; the first ones leave while its address is still
+ * tentative, from the unspecified address): a neighbour solicitation for a VE that just started
+ * then reaches no port, and the VE stays unreachable over IPv6 until it answers a general
+ * query, up to two minutes later. So each bridged VE port gets a permanent entry for the
+ * solicited-node group of the link-local address the kernel derives from the VE end's MAC
+ * (EUI-64; SLAAC addresses from a prefix share the group): solicitations reach the VE from its
+ * first moment. Without a querier the bridge floods all multicast and the entry changes
+ * nothing. It goes with the port.
  */
 #include <arpa/inet.h>
 #include <linux/if_bridge.h>

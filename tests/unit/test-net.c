@@ -183,7 +183,7 @@ static void test_err_mapping(void **state)
 
 static void test_solicited_group(void **state)
 {
-	/* The VE seen in t-net's querier case: link-local fe80::e0:54ff:fe18:d917. */
+	/* A VE end with this MAC had the link-local address fe80::e0:54ff:fe18:d917. */
 	static const uint8_t mac[6] = {0x02, 0xe0, 0x54, 0x18, 0xd9, 0x17};
 	static const uint8_t want[16] = {0xff, 0x02, 0, 0, 0,	 0,    0,    0,
 					 0,    0,    0, 1, 0xff, 0x18, 0xd9, 0x17};
