@@ -20,7 +20,8 @@
 # VE_IPV6 (yes; no: IPv6 off in every VE's and container's netns: vzctl --ipv6 no, the
 # disable_ipv6 sysctls in crun's spec and LXC's config), QUERIER (no; yes: the bridge is an
 # MLD/IGMP querier, in effect before the first start, through a warm-up port BR.q, so that it
-# forwards a VE's multicast only to the ports that asked for it).
+# forwards a VE's multicast only to the ports that asked for it; uplink: the querier is another
+# bridge BR.u behind that port, as a router on a provider's uplink would be).
 # Works in BENCH_DIR (/var/tmp/vzkit-density); keeps only BENCH_DIR/results. Exits non-zero only
 # when a run fails or a prerequisite is missing, never because a goal is missed.
 set -u
@@ -43,7 +44,8 @@ QUERIER=${QUERIER:-no}
 N0=3000   # first CTID; containers are vzd-<id>
 CG=vzdens # every cgroup of this script or its runtimes starts with this name
 BR=vzdbr0 # the one bridge of every VE / container
-WARM=$BR.q # QUERIER=yes: the warm-up port (a veth whose peer is $BR.p), not counted
+WARM=$BR.q # QUERIER=yes/uplink: the warm-up port (a veth whose peer is $BR.p), not counted
+UPLINK=$BR.u # QUERIER=uplink: the querier's bridge
 export VZ_CONFDIR=$D/etc D RES B BR CG
 
 now_us() { echo "${EPOCHREALTIME/./}"; }
@@ -135,6 +137,7 @@ cleanup() {
 		done
 	fi
 	[ -e "/sys/class/net/$WARM" ] && ip link del "$WARM"
+	[ -e "/sys/class/net/$UPLINK" ] && ip link del "$UPLINK"
 	[ -e "/sys/class/net/$BR" ] && ip link del "$BR"
 	for h in /sys/fs/cgroup /sys/fs/cgroup/*; do
 		for f in "$h"/$CG "$h"/$CG-*; do
@@ -167,12 +170,35 @@ querier_on() {
 		mcast_startup_query_count 2 mcast_startup_query_interval 3125
 }
 
+# QUERIER=uplink: the querier is $UPLINK, reached through the warm-up port; $BR does not query
+# itself. In effect once a query from it has come in on that port (the port's multicast
+# statistics) and the response interval has passed.
+querier_uplink() {
+	local i
+	ip link set "$BR" type bridge mcast_snooping 1 mcast_stats_enabled 1 &&
+		ip link add "$UPLINK" type bridge mcast_snooping 1 mcast_querier 1 \
+			mcast_startup_query_count 40 mcast_startup_query_interval 25 \
+			mcast_query_response_interval 100 && ip link set "$UPLINK" up &&
+		ip link add "$WARM" type veth peer name "$BR.p" && ip link set "$WARM" master "$BR" up &&
+		ip link set "$BR.p" master "$UPLINK" up || die "cannot make $UPLINK a querier for $BR"
+	for ((i = 0; i < 100; i++)); do
+		ip link xstats type bridge_slave dev "$WARM" |
+			awk '/MLD queries/ { f = 1 } f && /RX/ { exit !($3 > 0) }' && break
+		sleep 0.2
+	done
+	((i < 100)) || die "no query from $UPLINK reached $BR in 20 s"
+	sleep 1.5
+	ip link set "$UPLINK" type bridge mcast_query_response_interval 1000 \
+		mcast_startup_query_count 2 mcast_startup_query_interval 3125
+}
+
 # ---- prerequisites: say what is wrong instead of producing numbers ----
 stale() {
 	local h f
 	[ -d "$D/etc" ] && echo "  $D/etc exists (VEs of an earlier run)"
 	[ -e "/sys/class/net/$BR" ] && echo "  bridge $BR"
 	[ -e "/sys/class/net/$WARM" ] && echo "  link $WARM"
+	[ -e "/sys/class/net/$UPLINK" ] && echo "  bridge $UPLINK"
 	bench_stale_cgroups "$CG"
 	command -v crun >/dev/null &&
 		crun list 2>/dev/null | awk 'NR > 1 && $1 ~ /^vzd-/ { print "  crun container " $1 }'
@@ -181,7 +207,7 @@ stale() {
 
 preflight() {
 	case $VE_IPV6 in yes | no) ;; *) die "VE_IPV6 must be yes or no, not '$VE_IPV6'" ;; esac
-	case $QUERIER in yes | no) ;; *) die "QUERIER must be yes or no, not '$QUERIER'" ;; esac
+	case $QUERIER in yes | no | uplink) ;; *) die "QUERIER must be yes, no or uplink, not '$QUERIER'" ;; esac
 	local n avail need procs t v
 	[ "$(id -u)" = 0 ] || die "must run as root (namespaces, cgroups, mounts, links)"
 	[ -x "$VZCTL" ] || die "$VZCTL missing: run make first"
@@ -221,6 +247,7 @@ setup() {
 	bench_vzconf "$D" "$CG" "VE_BRIDGE=\"$BR\""
 	ip link add "$BR" type bridge && ip link set "$BR" up || die "cannot create bridge $BR"
 	[ "$QUERIER" = yes ] && querier_on
+	[ "$QUERIER" = uplink ] && querier_uplink
 	# builds the template cache once; the VE itself is not needed
 	"$VZCTL" --quiet create $((N0 - 1)) --ostemplate busybox >>"$RES/runs.log" 2>&1 ||
 		die "vzctl create failed (see $RES/runs.log)"
