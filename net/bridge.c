@@ -6,7 +6,23 @@
 
 #include "net/net-internal.h"
 
-static int bridge_create(struct net_sock *s, const char *name)
+/*
+ * VE_BRIDGE_MCAST_QUERIER=yes: the bridge queries for multicast listeners itself, so that it
+ * forwards a VE's multicast only to the ports that asked for it (with hundreds of VEs, each new
+ * one's IPv6 start-up otherwise reaches all of them; docs/benchmarks.md, sixth round). libnl
+ * has no setter for the bridge's multicast options: sysfs. The bridge works without: a warning.
+ */
+static void bridge_querier_on(const char *name)
+{
+	_cleanup_free_ char *path =
+	    ve_strdup_printf("/sys/class/net/%s/bridge/multicast_querier", name);
+	int r = path ? ve_write_file(path, "1", 0) : -ENOMEM;
+
+	if (r < 0)
+		log_warn("bridge %s: cannot make it a multicast querier: %s", name, strerror(-r));
+}
+
+static int bridge_create(struct net_sock *s, const char *name, bool querier)
 {
 	_cleanup_(rtnl_link_putp) struct rtnl_link *l = rtnl_link_bridge_alloc();
 	_cleanup_(nl_addr_putp) struct nl_addr *mac = NULL;
@@ -32,12 +48,16 @@ static int bridge_create(struct net_sock *s, const char *name)
 	if (r < 0)
 		return log_errno(r, "create bridge '%s': %m%s", name, net_kmsg(s));
 	log_info("Bridge %s created", name);
+	if (querier)
+		bridge_querier_on(name);
 	return 0;
 }
 
-int net_bridge_ensure(struct net_sock *s, const char *name, bool create, int *ret_ifindex)
+int net_bridge_ensure(struct net_sock *s, const char *name, const struct ve_global *g,
+		      int *ret_ifindex)
 {
 	_cleanup_(rtnl_link_putp) struct rtnl_link *l = NULL;
+	bool create = !g || g->bridge_create;
 	int r;
 
 	if (!name || !*name || strlen(name) >= IFNAMSIZ)
@@ -46,7 +66,7 @@ int net_bridge_ensure(struct net_sock *s, const char *name, bool create, int *re
 	if (r == -ENODEV && !create)
 		return log_errno(r, "bridge '%s' does not exist (VE_BRIDGE_CREATE=no): %m", name);
 	if (r == -ENODEV) {
-		r = bridge_create(s, name);
+		r = bridge_create(s, name, g && g->bridge_querier);
 		if (r < 0)
 			return r;
 		r = net_link_get(s, name, &l);
@@ -73,7 +93,7 @@ int ve_net_bridge_ensure(const char *name)
 
 	if (r < 0)
 		return r;
-	return net_bridge_ensure(s, name, true, NULL);
+	return net_bridge_ensure(s, name, NULL, NULL);
 }
 
 int ve_net_bridge_del(const char *name)

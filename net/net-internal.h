@@ -99,8 +99,13 @@ int net_sysctl_write(const char *key, const char *value);
  */
 int net_sysctl_write_in(int netns_fd, const char *const *keys, const char *value);
 
-/* Bridge (bridge.c): ensures the bridge (-ENODEV if absent and !create), returns ifindex. */
-int net_bridge_ensure(struct net_sock *s, const char *name, bool create, int *ret_ifindex);
+/*
+ * Bridge (bridge.c): ensures the bridge, returns its ifindex. A missing one is made unless g
+ * says VE_BRIDGE_CREATE=no (-ENODEV), an IGMP/MLD querier with VE_BRIDGE_MCAST_QUERIER=yes;
+ * g NULL: vz.conf's defaults.
+ */
+int net_bridge_ensure(struct net_sock *s, const char *name, const struct ve_global *g,
+		      int *ret_ifindex);
 /* The bridge of c->net.netifs[i] (its own, else VE_BRIDGE), NULL for none. */
 const char *net_netif_bridge(const struct ve_config *c, unsigned i);
 

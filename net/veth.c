@@ -281,8 +281,7 @@ int net_netif_start(struct net_sock *host, struct net_sock *ve, const struct ve_
 		return log_errno(-EINVAL, "invalid NETIF ifname '%s': %m",
 				 n->ifname ? n->ifname : "");
 	if (bridge) {
-		r = net_bridge_ensure(host, bridge, !c->global || c->global->bridge_create,
-				      &v.master_ifindex);
+		r = net_bridge_ensure(host, bridge, c->global, &v.master_ifindex);
 		if (r < 0)
 			return r;
 	}

@@ -161,6 +161,11 @@ static int global_fill(struct ve_global *g, const struct ve_conf_file *f, const 
 	if (f && (v = conf_file_get(f, "VE_BRIDGE_CREATE")) &&
 	    ve_parse_bool(v, &g->bridge_create) < 0)
 		return log_errno(-EINVAL, "%s: VE_BRIDGE_CREATE: invalid value '%s'", path, v);
+	g->bridge_querier = false;
+	if (f && (v = conf_file_get(f, "VE_BRIDGE_MCAST_QUERIER")) &&
+	    ve_parse_bool(v, &g->bridge_querier) < 0)
+		return log_errno(-EINVAL, "%s: VE_BRIDGE_MCAST_QUERIER: invalid value '%s'", path,
+				 v);
 	g->stop_timeout = 60;
 	if (f && (v = conf_file_get(f, "STOP_TIMEOUT"))) {
 		if (ve_parse_u64(v, &n) < 0 || n > 86400)

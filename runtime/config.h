@@ -43,6 +43,7 @@ struct ve_global {
 	uint64_t quotatime;    /* QUOTATIME: grace period of soft disk limits, seconds */
 	bool logging;	       /* LOGGING */
 	bool bridge_create;    /* VE_BRIDGE_CREATE: make a missing bridge (default yes) */
+	bool bridge_querier;   /* VE_BRIDGE_MCAST_QUERIER: a bridge we make queries (default no) */
 	int loglevel;	       /* LOG_LEVEL */
 	unsigned stop_timeout; /* STOP_TIMEOUT, seconds */
 

@@ -114,6 +114,15 @@ expect_rc 78 "an address of another VE" "$V" set $A --ipadd 10.213.51.3
 setup_tree VE_BRIDGE_CREATE=no
 expect_rc 21 "unknown bridge with creation off" "$V" set $A --netif_add eth2,,,,vztbnone$$ --save
 check "nothing made for it" sh -c "! ip link show veth$A.2"
+# VE_BRIDGE_MCAST_QUERIER=yes: a bridge vzkit makes is a querier; one that exists stays as it is.
+setup_tree VE_BRIDGE_MCAST_QUERIER=yes
+check "a NETIF on a new bridge with VE_BRIDGE_MCAST_QUERIER=yes" \
+	"$V" --quiet set $A --netif_add eth2,,,,vztb$$m --save
+expect_eq "the new bridge queries, the existing one was left alone" \
+	"$(cat /sys/class/net/vztb$$m/bridge/multicast_querier \
+		/sys/class/net/$T_BRIDGE/bridge/multicast_querier | tr '\n' ' ')" "1 0 "
+"$V" --quiet set $A --netif_del eth2 --save >/dev/null
+ip link del vztb$$m
 setup_tree
 
 # A bridge with an MLD querier forwards a group only to the ports that reported it, and a fresh

@@ -323,6 +323,8 @@ static void test_global_defaults(void **state)
 	assert_string_equal(d.g->ve_private, "/vz/private/$VEID");
 	assert_string_equal(d.g->lockdir, "/vz/lock");
 	assert_string_equal(d.g->bridge, "vzbr0");
+	assert_true(d.g->bridge_create);
+	assert_false(d.g->bridge_querier);
 	assert_string_equal(d.g->def_ostemplate, "busybox");
 	assert_string_equal(d.g->configfile, "basic");
 	assert_true(d.g->logging);
@@ -349,6 +351,7 @@ static void test_global_values(void **state)
 			  "TEMPLATE='/srv/vz/template'\n"
 			  "LOCKDIR=\"/run/lock/vz\"\n"
 			  "VE_BRIDGE=\"br1\"\n"
+			  "VE_BRIDGE_MCAST_QUERIER=\"yes\"\n"
 			  "LOGGING=\"no\"\n"
 			  "LOG_LEVEL=\"3\"\n"
 			  "STOP_TIMEOUT=\"15\"\n"
@@ -360,6 +363,8 @@ static void test_global_values(void **state)
 	assert_string_equal(d.g->template_dir, "/srv/vz/template");
 	assert_string_equal(d.g->lockdir, "/run/lock/vz");
 	assert_string_equal(d.g->bridge, "br1");
+	assert_true(d.g->bridge_create);
+	assert_true(d.g->bridge_querier);
 	assert_false(d.g->logging);
 	assert_int_equal(d.g->loglevel, 3);
 	assert_int_equal(d.g->stop_timeout, 15);
@@ -417,6 +422,14 @@ static void test_global_values(void **state)
 	capture_begin();
 	assert_int_equal(ve_global_load(false, &d.g), -EINVAL);
 	free(capture_end());
+	confdir_teardown(&d);
+
+	confdir_setup(&d, "VE_BRIDGE_MCAST_QUERIER=\"often\"\n");
+	capture_begin();
+	assert_int_equal(ve_global_load(false, &d.g), -EINVAL);
+	err = capture_end();
+	assert_non_null(strstr(err, "VE_BRIDGE_MCAST_QUERIER"));
+	free(err);
 	confdir_teardown(&d);
 }
 
