@@ -410,27 +410,24 @@ static void test_global_values(void **state)
 	free(err);
 	confdir_teardown(&d);
 
-	confdir_setup(&d, "STOP_TIMEOUT=\"soon\"\n");
-	capture_begin();
-	assert_int_equal(ve_global_load(false, &d.g), -EINVAL);
-	err = capture_end();
-	assert_non_null(strstr(err, "STOP_TIMEOUT"));
-	free(err);
-	confdir_teardown(&d);
+	/* A bad value of a typed key is refused, naming the key. */
+	static const char *const bad[][2] = {
+	    {"STOP_TIMEOUT", "soon"},
+	    {"LOGGING", "perhaps"},
+	    {"VE_BRIDGE_CREATE", "maybe"},
+	    {"VE_BRIDGE_MCAST_QUERIER", "often"},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		_cleanup_free_ char *line = ve_strdup_printf("%s=\"%s\"\n", bad[i][0], bad[i][1]);
 
-	confdir_setup(&d, "LOGGING=\"perhaps\"\n");
-	capture_begin();
-	assert_int_equal(ve_global_load(false, &d.g), -EINVAL);
-	free(capture_end());
-	confdir_teardown(&d);
-
-	confdir_setup(&d, "VE_BRIDGE_MCAST_QUERIER=\"often\"\n");
-	capture_begin();
-	assert_int_equal(ve_global_load(false, &d.g), -EINVAL);
-	err = capture_end();
-	assert_non_null(strstr(err, "VE_BRIDGE_MCAST_QUERIER"));
-	free(err);
-	confdir_teardown(&d);
+		confdir_setup(&d, line);
+		capture_begin();
+		assert_int_equal(ve_global_load(false, &d.g), -EINVAL);
+		err = capture_end();
+		assert_non_null(strstr(err, bad[i][0]));
+		free(err);
+		confdir_teardown(&d);
+	}
 }
 
 /* --- vzctl set options --- */
