@@ -112,6 +112,34 @@ static const struct global_key global_keys[] = {
     {"POOL_DIR", GOFF(pool_dir), "/vz/pool"},
 };
 
+struct global_bool {
+	const char *key;
+	size_t off;
+	bool def;
+};
+
+static const struct global_bool global_bools[] = {
+    {"LOGGING", GOFF(logging), true},
+    {"VE_BRIDGE_CREATE", GOFF(bridge_create), true},
+    {"VE_BRIDGE_MCAST_QUERIER", GOFF(bridge_querier), false},
+    {"VE_MCAST_LEGACY_REPORTS", GOFF(mcast_legacy), false},
+};
+
+/* The yes/no keys: an absent key takes its default, an empty or unknown value is an error. */
+static int bool_keys(struct ve_global *g, const struct ve_conf_file *f, const char *path)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(global_bools); i++) {
+		const struct global_bool *b = &global_bools[i];
+		const char *v = f ? conf_file_get(f, b->key) : NULL;
+		bool *dst = (bool *)((char *)g + b->off);
+
+		*dst = b->def;
+		if (v && ve_parse_bool(v, dst) < 0)
+			return log_errno(-EINVAL, "%s: %s: invalid value '%s'", path, b->key, v);
+	}
+	return 0;
+}
+
 /* The pool monitoring thresholds (fs/pool-status.c); a ratio is a decimal like 1.5. */
 static int pool_keys(struct ve_global *g, const struct ve_conf_file *f, const char *path)
 {
@@ -154,18 +182,9 @@ static int global_fill(struct ve_global *g, const struct ve_conf_file *f, const 
 		if (!*dst)
 			return -ENOMEM;
 	}
-	g->logging = true;
-	if (f && (v = conf_file_get(f, "LOGGING")) && ve_parse_bool(v, &g->logging) < 0)
-		return log_errno(-EINVAL, "%s: LOGGING: invalid value '%s'", path, v);
-	g->bridge_create = true;
-	if (f && (v = conf_file_get(f, "VE_BRIDGE_CREATE")) &&
-	    ve_parse_bool(v, &g->bridge_create) < 0)
-		return log_errno(-EINVAL, "%s: VE_BRIDGE_CREATE: invalid value '%s'", path, v);
-	g->bridge_querier = false;
-	if (f && (v = conf_file_get(f, "VE_BRIDGE_MCAST_QUERIER")) &&
-	    ve_parse_bool(v, &g->bridge_querier) < 0)
-		return log_errno(-EINVAL, "%s: VE_BRIDGE_MCAST_QUERIER: invalid value '%s'", path,
-				 v);
+	r = bool_keys(g, f, path);
+	if (r < 0)
+		return r;
 	g->stop_timeout = 60;
 	if (f && (v = conf_file_get(f, "STOP_TIMEOUT"))) {
 		if (ve_parse_u64(v, &n) < 0 || n > 86400)

@@ -44,6 +44,7 @@ struct ve_global {
 	bool logging;	       /* LOGGING */
 	bool bridge_create;    /* VE_BRIDGE_CREATE: make a missing bridge (default yes) */
 	bool bridge_querier;   /* VE_BRIDGE_MCAST_QUERIER: a bridge we make queries (default no) */
+	bool mcast_legacy;     /* VE_MCAST_LEGACY_REPORTS: VEs report with MLDv1/IGMPv2 */
 	int loglevel;	       /* LOG_LEVEL */
 	unsigned stop_timeout; /* STOP_TIMEOUT, seconds */
 

@@ -51,9 +51,13 @@ void ct_spawn_abort(struct ct_spawn *s);
 /* Waits for init's exec: 0 once exec'd, else the child's error (logged). */
 int ct_spawn_result(int err_rd, const struct ve_config *c);
 /* ct/rootfs.c: in the child, standing on the root's mount point: attaches root_fd there (over
- * layer_fd, when >= 0: it goes with the host's mounts), mounts /proc, /sys, /dev, /run in it
- * and pivots into it. */
-int ct_rootfs_setup(const struct ve_config *c, int root_fd, int layer_fd, const char **ret_what);
+ * layer_fd, when >= 0: it goes with the host's mounts), mounts /proc (proc_fd when >= 0),
+ * /sys, /dev, /run in it and pivots into it. */
+int ct_rootfs_setup(const struct ve_config *c, int root_fd, int layer_fd, int proc_fd,
+		    const char **ret_what);
+/* In init, in its new network namespace: VE_MCAST_LEGACY_REPORTS=yes applied through a proc
+ * mount of its own pid namespace, returned for ct_rootfs_setup's proc_fd; -errno. */
+int ct_rootfs_proc_mcast_legacy(const char **ret_what);
 
 /* ct/state.c: the pid file RUNDIR/<veid>.pid ("pid starttime"), written when a start begins. */
 /* started: init has been exec'd. Until then the file says "starting": whoever next holds the

@@ -72,14 +72,63 @@ static const char *at(const char *root, const char *rel)
 	return path_buf;
 }
 
-static int mount_proc(const char *root, const char **what)
+/*
+ * VE_MCAST_LEGACY_REPORTS=yes: the VE's kernel reports its multicast groups with MLDv1 and
+ * IGMPv2, whose reports a snooping bridge sends toward its querier only, where it floods
+ * MLDv2 and IGMPv3 reports to every port (to every VE on it). Set in the VE's new network
+ * namespace before any interface of it exists (its first reports would be MLDv2), through a
+ * proc instance of the VE's own pid namespace, made now and attached as its /proc later:
+ * through the host's /proc the look-up would walk a dentry per VE (see net/net.c).
+ * Returns that detached mount.
+ */
+int ct_rootfs_proc_mcast_legacy(const char **ret_what)
+{
+	static const char *const keys[][2] = {{"sys/net/ipv6/conf/all/force_mld_version", "1"},
+					      {"sys/net/ipv4/conf/all/force_igmp_version", "2"}};
+	int fs_fd, mnt = -1, fd, r = 0;
+
+	*ret_what = "make the VE's /proc";
+	fs_fd = (int)syscall(SYS_fsopen, "proc", FSOPEN_CLOEXEC);
+	if (fs_fd < 0)
+		return neg_errno();
+	/* "proc" as the source, as mount(2) would name it in the mount table (CRIU reads it). */
+	if (syscall(SYS_fsconfig, fs_fd, FSCONFIG_SET_STRING, "source", "proc", 0) == 0 &&
+	    syscall(SYS_fsconfig, fs_fd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0)
+		mnt = (int)syscall(SYS_fsmount, fs_fd, FSMOUNT_CLOEXEC,
+				   MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+	if (mnt < 0)
+		r = neg_errno();
+	close(fs_fd);
+	*ret_what = "set the VE's multicast report versions";
+	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(keys); i++) {
+		fd = openat(mnt, keys[i][0], O_WRONLY | O_CLOEXEC);
+		if (fd < 0) {
+			r = errno == ENOENT ? 0 : neg_errno(); /* ENOENT: a kernel without IPv6 */
+			continue;
+		}
+		if (write(fd, keys[i][1], 1) < 0)
+			r = neg_errno();
+		close(fd);
+	}
+	if (r < 0 && mnt >= 0)
+		close(mnt);
+	return r < 0 ? r : mnt;
+}
+
+/* proc_fd: a proc mount of ours already made (ct_rootfs_proc_mcast_legacy), or -1. */
+static int mount_proc(const char *root, int proc_fd, const char **what)
 {
 	char p[4096];
 	int r;
 
 	mkdir(at(root, "proc"), 0555);
 	*what = "mount /proc";
-	if (mount("proc", at(root, "proc"), "proc", MNT_FLAGS, NULL) < 0)
+	r = proc_fd >= 0 ? (int)syscall(SYS_move_mount, proc_fd, "", AT_FDCWD, at(root, "proc"),
+					MOVE_MOUNT_F_EMPTY_PATH)
+			 : mount("proc", at(root, "proc"), "proc", MNT_FLAGS, NULL);
+	if (proc_fd >= 0)
+		close(proc_fd);
+	if (r < 0)
 		return neg_errno();
 	/* Entries this kernel does not have fail with ENOENT: nothing to hide then. */
 	for (size_t i = 0; i < ARRAY_SIZE(proc_masked_files); i++) {
@@ -209,7 +258,8 @@ static int pivot(const char *root, const char **what)
 	return 0;
 }
 
-int ct_rootfs_setup(const struct ve_config *c, int root_fd, int layer_fd, const char **ret_what)
+int ct_rootfs_setup(const struct ve_config *c, int root_fd, int layer_fd, int proc_fd,
+		    const char **ret_what)
 {
 	const char *root = ".";
 	int r;
@@ -250,7 +300,7 @@ int ct_rootfs_setup(const struct ve_config *c, int root_fd, int layer_fd, const 
 	if (r < 0)
 		return r;
 	/* everything below is relative to the new root mount */
-	r = mount_proc(root, ret_what);
+	r = mount_proc(root, proc_fd, ret_what);
 	if (r == 0)
 		r = mount_sys(root, ret_what);
 	if (r == 0)

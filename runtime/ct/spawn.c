@@ -107,7 +107,7 @@ static void init_child(struct ct_spawn *s, int root_rd)
 {
 	const struct ve_config *c = s->c;
 	const char *what = "load seccomp filter";
-	int r, root_fd, layer_fd = -1;
+	int r, root_fd, layer_fd = -1, proc_fd = -1;
 	char go, b = 0;
 
 	/* Before the filter, which refuses nested namespaces. The runtime waits for the byte
@@ -115,6 +115,14 @@ static void init_child(struct ct_spawn *s, int root_rd)
 	if (unshare(CLONE_NEWNET) < 0) {
 		report(s->err_wr, neg_errno(), "create the network namespace");
 		_exit(1);
+	}
+	if (c->global && c->global->mcast_legacy) {
+		proc_fd = ct_rootfs_proc_mcast_legacy(&what);
+		if (proc_fd < 0) {
+			report(s->err_wr, proc_fd, what);
+			_exit(1);
+		}
+		what = "load seccomp filter";
 	}
 	(void)!write(root_rd, "n", 1);
 	/* The filter is loaded (the kernel compiles it: ~0.3 ms) while the runtime writes our
@@ -139,7 +147,7 @@ static void init_child(struct ct_spawn *s, int root_rd)
 		r = neg_errno(), what = "become the VE's root";
 	/* While the runtime wires the network. */
 	if (r == 0)
-		r = ct_rootfs_setup(c, root_fd, layer_fd, &what);
+		r = ct_rootfs_setup(c, root_fd, layer_fd, proc_fd, &what);
 	else
 		close(root_fd);
 	if (r == 0 && read(s->sync_rd, &go, 1) != 1)

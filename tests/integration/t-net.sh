@@ -186,6 +186,35 @@ if [ -e /proc/sys/net/ipv6/conf/all ]; then
 	check "start on a bridge without snooping" "$V" --quiet start $Q
 	expect_eq "... adds no entry" "$(bridge mdb show dev $QB | grep -c "veth$Q\.")" 0
 	"$V" --quiet stop $Q --fast >/dev/null
+
+	# VE_MCAST_LEGACY_REPORTS=yes: the VE's kernel reports with MLDv1 from its first report
+	# (a snooping bridge floods MLDv2 reports to every port). The port's own counters tell.
+	ip link set $QB type bridge mcast_snooping 1 mcast_querier 0 mcast_stats_enabled 1
+	mldrx() { # "v1 v2": the MLD reports $Q's port has received, once there are 2 (3 s)
+		local i out
+		for ((i = 0; i < 30; i++)); do
+			out=$(ip link xstats type bridge_slave dev "veth$Q.0" |
+				awk '/MLD reports/ { f = 1 } f && /RX/ { print $3, $5; exit }')
+			[ -n "$out" ] && [ $((${out% *} + ${out#* })) -ge 2 ] && break
+			sleep 0.1
+		done
+		echo "$out"
+	}
+	check "start (default report versions)" "$V" --quiet start $Q
+	rx=$(mldrx)
+	expect_eq "... the VE reports with MLDv2 ($rx)" "$(echo "$rx" | awk '{ print ($2 > 0) }')" 1
+	"$V" --quiet stop $Q --fast >/dev/null
+	setup_tree VE_MCAST_LEGACY_REPORTS=yes
+	check "start with VE_MCAST_LEGACY_REPORTS=yes" "$V" --quiet start $Q
+	rx=$(mldrx)
+	expect_eq "... MLDv1 reports only ($rx)" "$(echo "$rx" | awk '{ print ($1 > 0) $2 }')" 10
+	expect_eq "... the VE's own settings say so" "$("$V" exec $Q cat \
+		/proc/sys/net/ipv6/conf/all/force_mld_version \
+		/proc/sys/net/ipv4/conf/all/force_igmp_version | tr '\n' ' ')" "1 2 "
+	expect_eq "... its /proc is still one proc mount named proc" \
+		"$("$V" exec $Q cat /proc/mounts | awk '$2 == "/proc" { print $1, $3 }')" "proc proc"
+	"$V" --quiet stop $Q --fast >/dev/null
+	setup_tree
 	ip link del $WA
 	ip link del $QB
 fi

@@ -325,6 +325,7 @@ static void test_global_defaults(void **state)
 	assert_string_equal(d.g->bridge, "vzbr0");
 	assert_true(d.g->bridge_create);
 	assert_false(d.g->bridge_querier);
+	assert_false(d.g->mcast_legacy);
 	assert_string_equal(d.g->def_ostemplate, "busybox");
 	assert_string_equal(d.g->configfile, "basic");
 	assert_true(d.g->logging);
@@ -352,6 +353,7 @@ static void test_global_values(void **state)
 			  "LOCKDIR=\"/run/lock/vz\"\n"
 			  "VE_BRIDGE=\"br1\"\n"
 			  "VE_BRIDGE_MCAST_QUERIER=\"yes\"\n"
+			  "VE_MCAST_LEGACY_REPORTS=\"yes\"\n"
 			  "LOGGING=\"no\"\n"
 			  "LOG_LEVEL=\"3\"\n"
 			  "STOP_TIMEOUT=\"15\"\n"
@@ -365,6 +367,7 @@ static void test_global_values(void **state)
 	assert_string_equal(d.g->bridge, "br1");
 	assert_true(d.g->bridge_create);
 	assert_true(d.g->bridge_querier);
+	assert_true(d.g->mcast_legacy);
 	assert_false(d.g->logging);
 	assert_int_equal(d.g->loglevel, 3);
 	assert_int_equal(d.g->stop_timeout, 15);
@@ -412,10 +415,9 @@ static void test_global_values(void **state)
 
 	/* A bad value of a typed key is refused, naming the key. */
 	static const char *const bad[][2] = {
-	    {"STOP_TIMEOUT", "soon"},
-	    {"LOGGING", "perhaps"},
-	    {"VE_BRIDGE_CREATE", "maybe"},
-	    {"VE_BRIDGE_MCAST_QUERIER", "often"},
+	    {"STOP_TIMEOUT", "soon"},	       {"LOGGING", "perhaps"},
+	    {"VE_BRIDGE_CREATE", "maybe"},     {"VE_BRIDGE_MCAST_QUERIER", "often"},
+	    {"VE_MCAST_LEGACY_REPORTS", "v1"}, {"VE_MCAST_LEGACY_REPORTS", ""},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		_cleanup_free_ char *line = ve_strdup_printf("%s=\"%s\"\n", bad[i][0], bad[i][1]);
