@@ -21,7 +21,10 @@
 # disable_ipv6 sysctls in crun's spec and LXC's config), QUERIER (no; yes: the bridge is an
 # MLD/IGMP querier, in effect before the first start, through a warm-up port BR.q, so that it
 # forwards a VE's multicast only to the ports that asked for it; uplink: the querier is another
-# bridge BR.u behind that port, as a router on a provider's uplink would be).
+# bridge BR.u behind that port, as a router on a provider's uplink would be), MCAST_LEGACY (no;
+# yes: every VE and container reports its multicast groups with MLDv1/IGMPv2, which a snooping
+# bridge sends to its querier only: VE_MCAST_LEGACY_REPORTS=yes, the force_mld_version and
+# force_igmp_version sysctls in crun's spec and LXC's config).
 # Works in BENCH_DIR (/var/tmp/vzkit-density); keeps only BENCH_DIR/results. Exits non-zero only
 # when a run fails or a prerequisite is missing, never because a goal is missed.
 set -u
@@ -41,6 +44,7 @@ DRAIN_TIMEOUT=${DRAIN_TIMEOUT:-120}
 RUNTIMES=${RUNTIMES:-vz crun lxc}
 VE_IPV6=${VE_IPV6:-yes}
 QUERIER=${QUERIER:-no}
+MCAST_LEGACY=${MCAST_LEGACY:-no}
 N0=3000   # first CTID; containers are vzd-<id>
 CG=vzdens # every cgroup of this script or its runtimes starts with this name
 BR=vzdbr0 # the one bridge of every VE / container
@@ -208,6 +212,7 @@ stale() {
 preflight() {
 	case $VE_IPV6 in yes | no) ;; *) die "VE_IPV6 must be yes or no, not '$VE_IPV6'" ;; esac
 	case $QUERIER in yes | no | uplink) ;; *) die "QUERIER must be yes, no or uplink, not '$QUERIER'" ;; esac
+	case $MCAST_LEGACY in yes | no) ;; *) die "MCAST_LEGACY must be yes or no, not '$MCAST_LEGACY'" ;; esac
 	local n avail need procs t v
 	[ "$(id -u)" = 0 ] || die "must run as root (namespaces, cgroups, mounts, links)"
 	[ -x "$VZCTL" ] || die "$VZCTL missing: run make first"
@@ -244,7 +249,7 @@ install_peers() {
 setup() {
 	local ver
 	mkdir -p "$VZ_CONFDIR/conf" "$D/crun/pid"
-	bench_vzconf "$D" "$CG" "VE_BRIDGE=\"$BR\""
+	bench_vzconf "$D" "$CG" "VE_BRIDGE=\"$BR\"" "VE_MCAST_LEGACY_REPORTS=\"$MCAST_LEGACY\""
 	ip link add "$BR" type bridge && ip link set "$BR" up || die "cannot create bridge $BR"
 	[ "$QUERIER" = yes ] && querier_on
 	[ "$QUERIER" = uplink ] && querier_uplink
@@ -260,12 +265,16 @@ setup() {
 
 mkbundle() { # mkbundle ID: crun's default spec (pid, net, ipc, uts, mount ns), a sleeping busybox
 	mkdir -p "$D/crun/b/vzd-$1"
-	jq --arg id "vzd-$1" --arg root "$ROOTFS" --arg cg "/$CG-crun/vzd-$1" --arg v6 "$VE_IPV6" '
+	jq --arg id "vzd-$1" --arg root "$ROOTFS" --arg cg "/$CG-crun/vzd-$1" --arg v6 "$VE_IPV6" \
+		--arg legacy "$MCAST_LEGACY" '
 		.process.terminal = false | .process.args = ["/bin/sleep", "1000000"] |
 		.root.path = $root | .root.readonly = true | .hostname = $id |
 		.linux.cgroupsPath = $cg |
-		if $v6 == "no" then .linux.sysctl = {"net.ipv6.conf.all.disable_ipv6": "1",
-			"net.ipv6.conf.default.disable_ipv6": "1"} else . end' \
+		if $v6 == "no" then .linux.sysctl += {"net.ipv6.conf.all.disable_ipv6": "1",
+			"net.ipv6.conf.default.disable_ipv6": "1"} else . end |
+		if $legacy == "yes" then .linux.sysctl += {
+			"net.ipv6.conf.all.force_mld_version": "1",
+			"net.ipv4.conf.all.force_igmp_version": "2"} else . end' \
 		"$D/crun/spec.json" >"$D/crun/b/vzd-$1/config.json"
 }
 
@@ -294,6 +303,8 @@ lxc.cgroup.dir.monitor.pivot = $CG-lxc-pivot
 EOC
 	[ "$VE_IPV6" = no ] && printf '%s\n' "lxc.sysctl.net.ipv6.conf.all.disable_ipv6 = 1" \
 		"lxc.sysctl.net.ipv6.conf.default.disable_ipv6 = 1" >>"$D/lxc/vzd-$1/config"
+	[ "$MCAST_LEGACY" = yes ] && printf '%s\n' "lxc.sysctl.net.ipv6.conf.all.force_mld_version = 1" \
+		"lxc.sysctl.net.ipv4.conf.all.force_igmp_version = 2" >>"$D/lxc/vzd-$1/config"
 	return 0
 }
 
@@ -577,9 +588,9 @@ versions() {
 		{ [ -d /sys/fs/cgroup/cpu ] && echo v1 || echo v2; })"
 	echo "vzkit: $(git -C "$TOP" rev-parse --short HEAD 2>/dev/null)"
 	echo "crun: $(crun --version | head -1); lxc: $(lxc-start --version)"
-	echo "IPv6 in the VEs: $VE_IPV6; bridge querier: $QUERIER"
+	echo "IPv6 in the VEs: $VE_IPV6; bridge querier: $QUERIER; legacy multicast reports: $MCAST_LEGACY"
 	echo "command: DENSITY_N=\"$DENSITY_N\" PAR=$PAR IDLE=$IDLE SETTLE=$SETTLE VE_IPV6=$VE_IPV6" \
-		"QUERIER=$QUERIER $0"
+		"QUERIER=$QUERIER MCAST_LEGACY=$MCAST_LEGACY $0"
 }
 
 main() {
