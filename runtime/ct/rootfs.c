@@ -74,7 +74,7 @@ static const char *at(const char *root, const char *rel)
 
 /*
  * VE_MCAST_LEGACY_REPORTS=yes: the VE's kernel reports its multicast groups with MLDv1 and
- * IGMPv2, whose reports a snooping bridge sends toward its querier only, where it floods
+ * IGMPv2, whose reports a snooping bridge sends toward its querier only, whereas it floods
  * MLDv2 and IGMPv3 reports to every port (to every VE on it). Set in the VE's new network
  * namespace before any interface of it exists (its first reports would be MLDv2), through a
  * proc instance of the VE's own pid namespace, made now and attached as its /proc later:
@@ -126,10 +126,11 @@ static int mount_proc(const char *root, int proc_fd, const char **what)
 	r = proc_fd >= 0 ? (int)syscall(SYS_move_mount, proc_fd, "", AT_FDCWD, at(root, "proc"),
 					MOVE_MOUNT_F_EMPTY_PATH)
 			 : mount("proc", at(root, "proc"), "proc", MNT_FLAGS, NULL);
+	r = r < 0 ? neg_errno() : 0;
 	if (proc_fd >= 0)
 		close(proc_fd);
 	if (r < 0)
-		return neg_errno();
+		return r;
 	/* Entries this kernel does not have fail with ENOENT: nothing to hide then. */
 	for (size_t i = 0; i < ARRAY_SIZE(proc_masked_files); i++) {
 		snprintf(p, sizeof(p), "%s/proc/%s", root, proc_masked_files[i]);

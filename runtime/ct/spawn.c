@@ -117,12 +117,13 @@ static void init_child(struct ct_spawn *s, int root_rd)
 		_exit(1);
 	}
 	if (c->global && c->global->mcast_legacy) {
-		proc_fd = ct_rootfs_proc_mcast_legacy(&what);
+		const char *step;
+
+		proc_fd = ct_rootfs_proc_mcast_legacy(&step);
 		if (proc_fd < 0) {
-			report(s->err_wr, proc_fd, what);
+			report(s->err_wr, proc_fd, step);
 			_exit(1);
 		}
-		what = "load seccomp filter";
 	}
 	(void)!write(root_rd, "n", 1);
 	/* The filter is loaded (the kernel compiles it: ~0.3 ms) while the runtime writes our
