@@ -2,8 +2,8 @@
 # make bench-density: N long-running networked VEs at once, next to crun and LXC in the same run.
 # For each N in DENSITY_N: N VEs (busybox init plus one idle `sleep`), each in its own network
 # namespace with a veth on one bridge: wall time to start all (sequential and -P$PAR), host
-# memory per VE (MemAvailable and Slab deltas / N, the VE cgroups' own accounting beside it),
-# host processes left per VE, wall time to stop and destroy all and until the kernel has freed
+# memory per VE (MemAvailable and Slab deltas / N, the VE cgroups' own accounting beside it,
+# and that once more after the host dropped its caches), host processes left per VE, wall time to stop and destroy all and until the kernel has freed
 # the network namespaces (the bridge has no ports left). The same N for crun (run -d of a
 # sleeping busybox, a veth created in its netns on the same bridge, eth0 set up) and LXC
 # (lxc-start -d of busybox init, lxc.net veth on the same bridge). Prints the tables, the
