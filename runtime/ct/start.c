@@ -99,12 +99,17 @@ static void kill_init(struct start_ctx *x)
 		ct_pidfd_wait(pidfd, 5000);
 }
 
-/* Whether init has exited (a zombie its reaper has not collected counts). */
+/*
+ * Whether init has exited (a zombie its reaper has not collected counts), asked after an
+ * operation on it failed. An exiting task drops its namespaces (its /proc/<pid>/ns links
+ * vanish) before its pidfd turns readable, so a short wait covers that window; a live init
+ * blocked on us costs the failing start that wait.
+ */
 static bool init_exited(const struct start_ctx *x)
 {
 	_cleanup_close_ int pidfd = (int)syscall(SYS_pidfd_open, x->pid, 0);
 
-	return pidfd < 0 || ct_pidfd_wait(pidfd, 0) == 0;
+	return pidfd < 0 || ct_pidfd_wait(pidfd, 2000) == 0;
 }
 
 /* Init died (or will not go on) mid-start: killed, its own report says why. */

@@ -76,7 +76,7 @@ expect_rc 0 "... and unmount it" "$VZCTL" umount 203
 "$VZCTL" start 203 >"$T_DIR/start.out" 2>&1
 rc=$?
 expect_eq "start with /proc a file fails (7)" "$rc" 7
-[ $rc = 7 ] || sed 's/^/    said: /' "$T_DIR/start.out" # seen once as 43: what did it say?
+[ $rc = 7 ] || sed 's/^/    said: /' "$T_DIR/start.out"
 check "... saying why" grep -q 'mount /proc' "$T_DIR/start.out"
 check "... leaving no cgroup" test ! -d "$(ve_cgroup_dir memory 203)"
 check "... no mount" sh -c "! grep -q ' $T_DIR/root/203 ' /proc/self/mountinfo"
