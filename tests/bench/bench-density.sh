@@ -3,7 +3,9 @@
 # For each N in DENSITY_N: N VEs (busybox init plus one idle `sleep`), each in its own network
 # namespace with a veth on one bridge: wall time to start all (sequential and -P$PAR), host
 # memory per VE (MemAvailable and Slab deltas / N, the VE cgroups' own accounting beside it,
-# and that once more after the host dropped its caches), host processes left per VE, wall time to stop and destroy all and until the kernel has freed
+# that once more after the host dropped its caches, and both beyond the VE's own processes, a
+# process's own cost measured in the same run on plain host copies of the VE's idle process),
+# host processes left per VE, wall time to stop and destroy all and until the kernel has freed
 # the network namespaces (the bridge has no ports left). The same N for crun (run -d of a
 # sleeping busybox, a veth created in its netns on the same bridge, eth0 set up) and LXC
 # (lxc-start -d of busybox init, lxc.net veth on the same bridge). Prints the tables, the
@@ -16,7 +18,8 @@
 #
 # Environment: DENSITY_N, PAR (jobs of the parallel series, default nproc), IDLE (1: one idle
 # `sleep` per VE through vzctl exec, untimed), SETTLE (seconds before a memory snapshot),
-# DRAIN_TIMEOUT (seconds to wait for the bridge to empty), BENCH_DIR, RUNTIMES ("vz crun lxc"),
+# DRAIN_TIMEOUT (seconds to wait for the bridge to empty), PROC_K (copies of the idle process
+# for its own cost, default 100), BENCH_DIR, RUNTIMES ("vz crun lxc"),
 # VE_IPV6 (yes; no: IPv6 off in every VE's and container's netns: vzctl --ipv6 no, the
 # disable_ipv6 sysctls in crun's spec and LXC's config), QUERIER (no; yes: the bridge is an
 # MLD/IGMP querier, in effect before the first start, through a warm-up port BR.q, so that it
@@ -40,6 +43,7 @@ DENSITY_N=${DENSITY_N:-100 300 1000}
 PAR=${PAR:-$(nproc)}
 IDLE=${IDLE:-1}
 SETTLE=${SETTLE:-5}
+PROC_K=${PROC_K:-100}
 DRAIN_TIMEOUT=${DRAIN_TIMEOUT:-120}
 RUNTIMES=${RUNTIMES:-vz crun lxc}
 VE_IPV6=${VE_IPV6:-yes}
@@ -140,6 +144,7 @@ cleanup() {
 			lxc-stop -P "$D/lxc" -n "$c" -k >/dev/null 2>&1
 		done
 	fi
+	proc_cost_kill
 	[ -e "/sys/class/net/$WARM" ] && ip link del "$WARM"
 	[ -e "/sys/class/net/$UPLINK" ] && ip link del "$UPLINK"
 	[ -e "/sys/class/net/$BR" ] && ip link del "$BR"
@@ -262,6 +267,42 @@ setup() {
 	[ -x "$ROOTFS/sbin/init" ] || die "no busybox cache root at $ROOTFS"
 	(cd "$D/crun" && crun spec && mv config.json spec.json) || die "crun spec failed"
 }
+
+# ---- the goal counts a VE's memory beyond its own processes. What a process costs by itself,
+# measured in this run: PROC_K plain host copies of the VEs' idle process (the shared rootfs's
+# busybox sleep) in a memory cgroup of their own; each one's charge beyond its anonymous
+# memory and its page cache (a shared binary's pages are charged to whoever read them first)
+# is its kernel memory: stack, page tables, task, mm, files, signal structures.
+proc_cost_kill() {
+	local m=$(memdir)/$CG-proc p
+	[ -d "$m" ] || return 0
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		[ -s "$m/cgroup.procs" ] || break
+		for p in $(cat "$m/cgroup.procs"); do kill -9 "$p" 2>/dev/null; done
+		sleep 0.2
+	done
+	rmdir "$m" 2>/dev/null
+}
+proc_cost() {
+	local m=$(memdir)/$CG-proc k=$PROC_K n
+	mkdir "$m" || die "cannot create the memory cgroup $CG-proc"
+	sh -c 'echo $$ >"$1/cgroup.procs" || exit 1
+		i=0; while [ $i -lt "$2" ]; do "$3" sleep 1000000 </dev/null >/dev/null 2>&1 & i=$((i + 1)); done' \
+		sh "$m" "$k" "$ROOTFS/bin/busybox" || die "cannot start the control processes"
+	sleep "$SETTLE"
+	n=$(wc -l <"$m/cgroup.procs")
+	[ "$n" = "$k" ] || { proc_cost_kill; die "control: $n of $k processes running"; }
+	# usage - anon - page cache, per process (KiB), then its anon
+	awk -v u="$(cat "$m/$(usage_file)")" -v k="$k" -v a="$(anon_key)" \
+		-v f="$([ -d /sys/fs/cgroup/memory ] && echo total_cache || echo file)" '
+		$1 == a { an = $2 } $1 == f { fi = $2 }
+		END { printf "%d %d\n", (u - an - fi) / 1024 / k, an / 1024 / k }' \
+		"$m/memory.stat" >"$RES/proccost"
+	proc_cost_kill
+	say "a process by itself: $(cut -d' ' -f1 "$RES/proccost") KiB beyond its $(cut -d' ' -f2 \
+		"$RES/proccost") KiB anon ($k copies of busybox sleep)"
+}
+proc_kern() { [ -s "$RES/proccost" ] && cut -d' ' -f1 "$RES/proccost" || echo n/a; }
 
 mkbundle() { # mkbundle ID: crun's default spec (pid, net, ipc, uts, mount ns), a sleeping busybox
 	mkdir -p "$D/crun/b/vzd-$1"
@@ -457,6 +498,17 @@ mem() {
 			s / 1024 / n, r / 1024 / n, c, d == "" ? "n/a" : int(d / 1024 / n) }'
 }
 procs() { awk -v k="$2" '$1 == k { print $2 }' "$RES/procs.$1"; }
+# beyond_procs RT N DROPPED: charged beyond anon (DROPPED=1: once the caches were dropped) less
+# each of the VE's tasks' own kernel memory (proc_cost), per VE in KiB
+beyond_procs() {
+	local m
+	read -r -a m <<<"$(mem "$1" "$2")"
+	[ -s "$RES/procs.$1.$2" ] || { echo n/a; return; }
+	awk -v c="$([ "$3" = 1 ] && echo "${m[8]}" || awk -v s="${m[5]}" -v r="${m[6]}" \
+		-v b="${m[4]}" 'BEGIN { print s + r - b }')" -v t="$(procs "$1.$2" tasks)" -v n="$2" \
+		-v k="$(proc_kern)" 'BEGIN { if (c == "n/a" || k == "n/a") print "n/a";
+		else printf "%d", c - t / n * k }'
+}
 
 report() {
 	local n rt m vm
@@ -487,17 +539,17 @@ report() {
 	echo
 	echo "### Host memory per VE / container (KiB), $SETTLE s after all started"
 	echo
-	echo "| N | runtime | MemAvailable drop | Slab growth | kernel growth | own cgroups' usage | of it anon | whole subtree | runtime side | drop beyond anon | charged beyond anon | the same, caches dropped | host processes | tasks per VE |"
-	echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+	echo "| N | runtime | MemAvailable drop | Slab growth | kernel growth | own cgroups' usage | of it anon | whole subtree | runtime side | drop beyond anon | charged beyond anon | the same, caches dropped | charged beyond its processes | the same, caches dropped | host processes | tasks per VE |"
+	echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 	for n in $DENSITY_N; do
 		for rt in $RUNTIMES; do
 			read -r -a m <<<"$(mem "$rt" "$n")"
 			[ -s "$RES/procs.$rt.$n" ] || continue
-			printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
+			printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
 				"$n" "$rt" "${m[@]:0:7}" \
 				"$(awk -v a="${m[0]}" -v b="${m[4]}" 'BEGIN { print a - b }')" \
 				"$(awk -v s="${m[5]}" -v r="${m[6]}" -v b="${m[4]}" 'BEGIN { print s + r - b }')" \
-				"${m[8]}" \
+				"${m[8]}" "$(beyond_procs "$rt" "$n" 0)" "$(beyond_procs "$rt" "$n" 1)" \
 				"$(case $rt in vz) echo "vzctl: $(procs "$rt.$n" vzctl)" ;;
 				crun) echo "crun: $(procs "$rt.$n" crun)" ;;
 				lxc) echo "monitors: $(procs "$rt.$n" lxc-monitor)" ;; esac)" \
@@ -541,6 +593,10 @@ report() {
 			'BEGIN { printf "%.2f", (s + r - b) / 1024 }')" 0.3 MiB
 	echo "  (once the host dropped its caches: $(awk -v d="${vm[8]}" 'BEGIN {
 		printf (d == "n/a" ? "n/a" : "%.2f MiB"), d / 1024 }'), not a verdict: the goal counts reclaimable memory too)"
+	goal "the same, less its tasks' own kernel memory too ($(proc_kern) KiB each, measured on a plain process)" \
+		"$(awk -v k="$(beyond_procs vz "$n" 0)" 'BEGIN { printf (k == "n/a" ? "n/a" : "%.2f"), k / 1024 }')" 0.3 MiB
+	echo "  (once the host dropped its caches: $(awk -v k="$(beyond_procs vz "$n" 1)" 'BEGIN {
+		printf (k == "n/a" ? "n/a" : "%.2f MiB"), k / 1024 }'), not a verdict)"
 	goal "no resident host process per VE (vzctl processes while $n VEs run)" \
 		"$(procs "vz.$n" vzctl)" 0 ""
 }
@@ -625,6 +681,7 @@ main() {
 	VZCTL=$D/bin/vzctl VZLIST=$D/bin/vzlist
 	versions | tee "$RES/versions.txt"
 	setup
+	proc_cost
 	for n in $DENSITY_N; do
 		for ((i = N0; i < N0 + n; i++)); do echo $i; done >"$RES/ids"
 		for rt in $RUNTIMES; do
