@@ -274,14 +274,15 @@ setup() {
 # memory and its page cache (a shared binary's pages are charged to whoever read them first)
 # is its kernel memory: stack, page tables, task, mm, files, signal structures.
 proc_cost_kill() {
-	local m=$(memdir)/$CG-proc p
+	local m=$(memdir)/$CG-proc p left
 	[ -d "$m" ] || return 0
 	for _ in 1 2 3 4 5 6 7 8 9 10; do
-		[ -s "$m/cgroup.procs" ] || break
-		for p in $(cat "$m/cgroup.procs"); do kill -9 "$p" 2>/dev/null; done
+		left=$(cat "$m/cgroup.procs") # a cgroup file's size is always 0
+		[ -n "$left" ] || break
+		for p in $left; do kill -9 "$p" 2>/dev/null; done
 		sleep 0.2
 	done
-	rmdir "$m" 2>/dev/null
+	rmdir "$m" 2>/dev/null || fail "control processes left in $m"
 }
 proc_cost() {
 	local m=$(memdir)/$CG-proc k=$PROC_K n
