@@ -2,7 +2,9 @@
 # Where a VE's memory goes, by kind, on a cgroup v2 host: N networked busybox VEs (init only,
 # a veth on one bridge) started one after another from a shell in a cgroup of its own (the
 # runtime side); prints the per-VE growth of the VEs' parent cgroup and of that cgroup, by
-# memory.stat key (anon, file, kernel and its parts), and the MemAvailable drop.
+# memory.stat key (anon, file, kernel and its parts), and the MemAvailable drop. Beside them,
+# what one plain host process of the same busybox costs by itself (N copies of `sleep` in a
+# cgroup of their own), and the VE's charge beyond its one process (its anon and that cost).
 #   tests/bench/bench-memv2.sh                       on a cgroup v2 host, as root
 #   tests/kernel-lane/run.sh --cmd 'N=100 tests/bench/bench-memv2.sh'   Debian's 6.1 in QEMU
 # Environment: N (100), BENCH_DIR (/var/tmp/vzkit-memv2). The density benchmark measures this
@@ -34,6 +36,7 @@ cleanup() {
 		"$B/vzctl" --quiet destroy $i >/dev/null 2>&1
 	done
 	[ -e "/sys/class/net/$BR" ] && ip link del "$BR"
+	kill_procs
 	rmdir "/sys/fs/cgroup/$CG-rt" "/sys/fs/cgroup/$CG" 2>/dev/null
 	rm -rf "$D"
 }
@@ -42,6 +45,18 @@ snap() { # snap CGROUP: the values of $KEYS in its memory.stat, in that order
 	local k
 	for k in $KEYS; do awk -v k="$k" '$1 == k { print $2; f = 1 } END { if (!f) print 0 }' \
 		"$1/memory.stat"; done | tr '\n' ' '
+}
+
+kill_procs() { # the control processes in $CG-proc, by pid
+	local p left
+	[ -d "/sys/fs/cgroup/$CG-proc" ] || return 0
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		left=$(cat "/sys/fs/cgroup/$CG-proc/cgroup.procs")
+		[ -n "$left" ] || break
+		for p in $left; do kill -9 "$p" 2>/dev/null; done
+		sleep 0.2
+	done
+	rmdir "/sys/fs/cgroup/$CG-proc"
 }
 
 avail() { awk '/^MemAvailable:/ { print $2 }' /proc/meminfo; }
@@ -64,7 +79,18 @@ for ((i = N0 + 1; i <= N0 + N; i++)); do
 	"$B/vzctl" --quiet create $i --ostemplate busybox >/dev/null &&
 		"$B/vzctl" --quiet set $i --netif_add eth0 --save >/dev/null || die "create $i failed"
 done
-mkdir -p "/sys/fs/cgroup/$CG-rt" "/sys/fs/cgroup/$CG" || die "cannot create the cgroups"
+mkdir -p "/sys/fs/cgroup/$CG-rt" "/sys/fs/cgroup/$CG" "/sys/fs/cgroup/$CG-proc" ||
+	die "cannot create the cgroups"
+bb=$(ls "$D"/template/cache/busybox/*/root/bin/busybox 2>/dev/null | head -1)
+[ -x "$bb" ] || die "no busybox in the template cache under $D/template"
+q0=$(snap "/sys/fs/cgroup/$CG-proc")
+sh -c 'echo $$ >"$1/cgroup.procs" || exit 1
+	i=0; while [ $i -lt "$2" ]; do "$3" sleep 1000000 </dev/null >/dev/null 2>&1 & i=$((i + 1)); done' \
+	sh "/sys/fs/cgroup/$CG-proc" "$N" "$bb" || die "cannot start the control processes"
+sleep 3
+[ "$(wc -l <"/sys/fs/cgroup/$CG-proc/cgroup.procs")" = "$N" ] || die "control processes missing"
+q1=$(snap "/sys/fs/cgroup/$CG-proc")
+kill_procs
 sync
 echo 3 >/proc/sys/vm/drop_caches
 sleep 1
@@ -76,9 +102,17 @@ sleep 5
 p1=$(snap "/sys/fs/cgroup/$CG") r1=$(snap "/sys/fs/cgroup/$CG-rt") m1=$(avail)
 
 echo "kernel $(uname -r), cgroup v2, $(nproc) CPUs, N=$N networked busybox VEs (init only)"
-echo "KiB per VE             VEs' cgroups  runtime side"
-K=($KEYS) a=($p0) b=($p1) c=($r0) d=($r1)
+echo "KiB per VE             VEs' cgroups  runtime side  one plain process"
+K=($KEYS) a=($p0) b=($p1) c=($r0) d=($r1) e=($q0) f=($q1)
 for ((j = 0; j < ${#K[@]}; j++)); do
-	printf '%-22s %12d  %12d\n' "${K[j]}" $(((b[j] - a[j]) / 1024 / N)) $(((d[j] - c[j]) / 1024 / N))
+	printf '%-22s %12d  %12d  %17d\n' "${K[j]}" $(((b[j] - a[j]) / 1024 / N)) \
+		$(((d[j] - c[j]) / 1024 / N)) $(((f[j] - e[j]) / 1024 / N))
+	case ${K[j]} in
+	anon) an=$(((b[j] - a[j] + d[j] - c[j]) / 1024 / N)) ;;
+	file) fi=$(((b[j] - a[j] + d[j] - c[j]) / 1024 / N)) ;;
+	kernel) ke=$(((b[j] - a[j] + d[j] - c[j]) / 1024 / N)) pk=$(((f[j] - e[j]) / 1024 / N)) ;;
+	esac
 done
 echo "MemAvailable drop: $(((m0 - m1) / N)) KiB per VE"
+echo "charged beyond anon: $((fi + ke)) KiB per VE; beyond its process (anon and $pk KiB of" \
+	"kernel memory): $((fi + ke - pk)) KiB, of it file pages $fi"
