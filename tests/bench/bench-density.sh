@@ -100,8 +100,10 @@ memsnap() {
 	cp "$m/$2/memory.stat" "$RES/memstat.$1" 2>/dev/null
 	{
 		cat "$m/$2"/$3/"$u" 2>/dev/null | awk '{ s += $1; n++ } END { printf "%d %d ", n, s }'
-		awk -v k="$(anon_key)" '$1 == k { s += $2 } END { printf "%d ", s }' \
-			"$m/$2"/$3/memory.stat 2>/dev/null
+		# through cat: before the first start there is no VE cgroup, and awk given no file
+		# would print nothing, shifting the fields after it
+		cat "$m/$2"/$3/memory.stat 2>/dev/null |
+			awk -v k="$(anon_key)" '$1 == k { s += $2 } END { printf "%d ", s }'
 		echo "$(cat "$m/$2/$u" 2>/dev/null || echo 0) $(cat "$m/$CG-rt/$u" 2>/dev/null || echo 0)"
 	} >"$RES/memcg.$1"
 }
@@ -485,9 +487,12 @@ kern() { # kern LABEL: SUnreclaim + Percpu + KernelStack + PageTables (KiB)
 # runtime-side" and the number of cgroups summed, then "charged beyond anon once the caches
 # were dropped" (n/a without that snapshot)
 mem() {
-	local t=$1.$2 n=$2 s2 r2 a2
+	local t=$1.$2 n=$2 s2 r2 a2 s0 r0 b0
 	[ -s "$RES/memcg.$t.after" ] || { echo "n/a n/a n/a n/a n/a n/a n/a 0 n/a"; return; }
-	read -r _ _ _ s0 r0 <"$RES/memcg.$t.before"
+	# (results of runs before the memsnap fix lack the anon field when no VE cgroup existed)
+	read -r -a b0 <"$RES/memcg.$t.before"
+	[ ${#b0[@]} = 4 ] && b0=("${b0[0]}" "${b0[1]}" 0 "${b0[2]}" "${b0[3]}")
+	s0=${b0[3]} r0=${b0[4]}
 	read -r c1 u1 a1 s1 r1 <"$RES/memcg.$t.after"
 	read -r _ _ a2 s2 r2 <"$RES/memcg.$t.dropped" 2>/dev/null
 	awk -v n="$n" -v av=$(($(field "$t.before" MemAvailable) - $(field "$t.after" MemAvailable))) \
