@@ -109,10 +109,10 @@ for ((j = 0; j < ${#K[@]}; j++)); do
 		$(((d[j] - c[j]) / 1024 / N)) $(((f[j] - e[j]) / 1024 / N))
 	case ${K[j]} in
 	anon) an=$(((b[j] - a[j] + d[j] - c[j]) / 1024 / N)) ;;
-	file) fi=$(((b[j] - a[j] + d[j] - c[j]) / 1024 / N)) ;;
+	file) fp=$(((b[j] - a[j] + d[j] - c[j]) / 1024 / N)) ;;
 	kernel) ke=$(((b[j] - a[j] + d[j] - c[j]) / 1024 / N)) pk=$(((f[j] - e[j]) / 1024 / N)) ;;
 	esac
 done
 echo "MemAvailable drop: $(((m0 - m1) / N)) KiB per VE"
-echo "charged beyond anon: $((fi + ke)) KiB per VE; beyond its process (anon and $pk KiB of" \
-	"kernel memory): $((fi + ke - pk)) KiB, of it file pages $fi"
+echo "charged beyond anon: $((fp + ke)) KiB per VE; beyond its process (anon and $pk KiB of" \
+	"kernel memory): $((fp + ke - pk)) KiB, of it file pages $fp"
