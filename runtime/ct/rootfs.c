@@ -8,6 +8,7 @@
 #include "runtime/cgroup.h"
 #include "runtime/util.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -34,7 +35,7 @@ static const char *const proc_masked_files[] = {
     "latency_stats", "kallsyms", /* kernel addresses help exploits */
     "kpagecount",    "kpageflags", "kpagecgroup",
 };
-/* /proc directories hidden under an empty read-only tmpfs. */
+/* /proc directories hidden under an empty read-only directory (mask_dir). */
 static const char *const proc_masked_dirs[] = {"acpi", "scsi", "driver", "fs/nfsd"};
 /* /proc trees left visible but read-only. */
 static const char *const proc_ro[] = {"sys", "irq", "bus", "fs", "sysvipc"};
@@ -51,11 +52,44 @@ static int bind_ro(const char *src, const char *dst, unsigned long extra)
 	return 0;
 }
 
-/* The first masked directory: every later one is a bind of its tmpfs. Each superblock costs
- * every memory cgroup on the host a shrinker slot (8 bytes + bitmap), so one tmpfs, not four. */
+/*
+ * What masked directories are read-only binds of: an empty directory. Each superblock costs
+ * every memory cgroup on the host a shrinker slot (8 bytes + bitmap, for as long as the host
+ * runs), so the masks make none of their own: the source is the VE's own sysfs's
+ * /sys/fs/cgroup before anything is mounted there (every kernel with cgroups has it, empty in
+ * a new sysfs mount), else the first masked directory's read-only tmpfs.
+ */
 static char mask_src[4096];
 
-/* Hides directory p under an empty read-only tmpfs, one instance for all masks of the VE. */
+static bool dir_is_empty(const char *p)
+{
+	char buf[512] __attribute__((aligned(8)));
+	int fd = open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	long n;
+	bool empty = fd >= 0;
+
+	while (empty && (n = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0)
+		for (long off = 0; off < n;) {
+			const struct dirent64 *d = (const void *)(buf + off);
+
+			if (strcmp(d->d_name, ".") && strcmp(d->d_name, ".."))
+				empty = false;
+			off += d->d_reclen;
+		}
+	if (fd >= 0)
+		close(fd);
+	return empty;
+}
+
+/* Called once the VE's sysfs is mounted, before anything is mounted on its cgroup directory. */
+static void mask_source_from_sysfs(const char *root)
+{
+	snprintf(mask_src, sizeof(mask_src), "%s/sys/fs/cgroup", root);
+	if (!dir_is_empty(mask_src))
+		mask_src[0] = '\0';
+}
+
+/* Hides directory p under an empty read-only directory, one for all masks of the VE. */
 static int mask_dir(const char *p)
 {
 	if (mask_src[0])
@@ -161,13 +195,20 @@ static int mount_proc(const char *root, int proc_fd, const char **what)
 	return 0;
 }
 
-static int mount_sys(const char *root, const char **what)
+/* Before /proc: its masks bind an empty directory of this sysfs. */
+static int mount_sysfs(const char *root, const char **what)
 {
 	mkdir(at(root, "sys"), 0555);
 	*what = "mount /sys";
 	/* Read-only: sysfs writes reach host devices and kernel tunables. */
 	if (mount("sysfs", at(root, "sys"), "sysfs", MS_RDONLY | MNT_FLAGS, NULL) < 0)
 		return neg_errno();
+	mask_source_from_sysfs(root);
+	return 0;
+}
+
+static int mount_sys(const char *root, const char **what)
+{
 	*what = "mask /sys/firmware";
 	int r = mask_dir(at(root, "sys/firmware"));
 	if (r < 0 && r != -ENOENT)
@@ -301,7 +342,11 @@ int ct_rootfs_setup(const struct ve_config *c, int root_fd, int layer_fd, int pr
 	if (r < 0)
 		return r;
 	/* everything below is relative to the new root mount */
-	r = mount_proc(root, proc_fd, ret_what);
+	r = mount_sysfs(root, ret_what);
+	if (r == 0)
+		r = mount_proc(root, proc_fd, ret_what);
+	else if (proc_fd >= 0)
+		close(proc_fd);
 	if (r == 0)
 		r = mount_sys(root, ret_what);
 	if (r == 0)

@@ -88,6 +88,16 @@ check "/proc/kcore is absent or masked by /dev/null" \
 	in_ve 401 '[ ! -e /proc/kcore ] || [ "$(stat -c %t:%T /proc/kcore)" = 1:3 ]'
 check "/proc/kmsg is absent or masked by /dev/null" \
 	in_ve 401 '[ ! -e /proc/kmsg ] || [ "$(stat -c %t:%T /proc/kmsg)" = 1:3 ]'
+# Host directories hidden under an empty read-only directory: the VE's own sysfs's, so that the
+# masks make no superblock of their own.
+for d in /proc/acpi /proc/driver /proc/scsi /proc/fs/nfsd /sys/firmware; do
+	[ -d "$d" ] || continue
+	check "$d is masked: empty inside" in_ve 401 "[ -z \"\$(ls -A $d)\" ]"
+	check "... and read-only" in_ve 401 "! mkdir $d/x 2>/dev/null && ! touch $d/x 2>/dev/null"
+	expect_eq "... a bind of an empty sysfs directory" \
+		"$("$VZCTL" exec 401 "grep ' $d ' /proc/self/mountinfo" | awk '{ print $4, $(NF - 2) }' | sort -u)" \
+		"/fs/cgroup sysfs"
+done
 # Rewriting the current value: harmless should the write get through.
 check "/proc/sys/vm is not writable" \
 	in_ve 401 'f=/proc/sys/vm/overcommit_ratio; v=$(cat $f) && ! echo "$v" > $f'
