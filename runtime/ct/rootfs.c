@@ -223,9 +223,9 @@ static int mount_dev(const char *root, const char **what)
 
 	mkdir(at(root, "dev"), 0755);
 	*what = "mount /dev";
-	/* A small tmpfs: device nodes are binds, so it only holds a few inodes. */
-	if (mount("tmpfs", at(root, "dev"), "tmpfs", MS_NOSUID | MS_NOEXEC,
-		  "size=64k,nr_inodes=256,mode=755") < 0)
+	/* Device nodes are binds; /dev/shm below is a directory of this tmpfs, so it has no size
+	 * of its own: what the VE stores in it is charged to the VE's memory, as any tmpfs. */
+	if (mount("tmpfs", at(root, "dev"), "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755") < 0)
 		return neg_errno();
 	for (size_t i = 0; i < ARRAY_SIZE(dev_nodes) + 1; i++) {
 		/* The console has no host terminal behind it: it is the VE's own /dev/null. */
@@ -250,9 +250,12 @@ static int mount_dev(const char *root, const char **what)
 	*what = "link /dev/ptmx";
 	if (symlink("pts/ptmx", at(root, "dev/ptmx")) < 0)
 		return neg_errno();
+	/* A directory of /dev's tmpfs bound onto itself: a mount point (the VE's init, systemd,
+	 * then mounts no tmpfs of its own there) with no superblock of its own (see mask_src). */
 	*what = "mount /dev/shm";
-	mkdir(at(root, "dev/shm"), 01777);
-	if (mount("tmpfs", path_buf, "tmpfs", MNT_FLAGS, "mode=1777") < 0)
+	if ((mkdir(at(root, "dev/shm"), 01777) < 0 && errno != EEXIST) ||
+	    chmod(path_buf, 01777) < 0 || mount(path_buf, path_buf, NULL, MS_BIND, NULL) < 0 ||
+	    mount(NULL, path_buf, NULL, MS_BIND | MS_REMOUNT | MNT_FLAGS, NULL) < 0)
 		return neg_errno();
 	*what = "mount /dev/mqueue";
 	mkdir(at(root, "dev/mqueue"), 01777);

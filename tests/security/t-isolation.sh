@@ -195,6 +195,12 @@ check "every process in the VE's pid namespace is still in its cgroup" test "$in
 expect_eq "the VE's init is still in the VE's pids cgroup" \
 	"$(grep -c "^\(.*:pids:/$T_CG/401\|0::/$T_CG/401\)" /proc/$(ve_init_pid 401)/cgroup)" 1
 
+# /dev/shm: a sticky world-writable mount point in /dev's own tmpfs (no superblock of its own).
+expect_eq "/dev/shm is sticky and world-writable" "$("$VZCTL" exec 401 stat -c %a /dev/shm)" 1777
+expect_eq "... a bind of /dev's tmpfs, nosuid, nodev, noexec" \
+	"$("$VZCTL" exec 401 cat /proc/self/mountinfo | awk '$5 == "/dev" { d = $3 }
+		$5 == "/dev/shm" { s = $3; r = $4; o = $6 } END { print (s == d), r, o }')" \
+	"1 /shm rw,nosuid,nodev,noexec,relatime"
 # /dev/shm is bounded by the VE's memory limit (128M here): filling it cannot take the host's.
 "$VZCTL" exec 401 'dd if=/dev/zero of=/dev/shm/fill bs=1M count=512 2>/dev/null; rm -f /dev/shm/fill'
 check "filling /dev/shm stays within the VE's memory (and the VE still answers)" \
