@@ -34,6 +34,8 @@ state=$("$VZCTL" exec 501 'systemctl is-system-running --wait 2>/dev/null || sys
 expect_eq "systemd reports the system running" "$state" "running"
 expect_eq "no failed units" "$("$VZCTL" exec 501 'systemctl --failed --no-legend | wc -l' | tr -d ' ')" "0"
 expect_eq "PID 1 is systemd" "$("$VZCTL" exec 501 'cat /proc/1/comm')" "systemd"
+expect_eq "systemd mounted no tmpfs of its own over /dev/shm or /run" \
+	"$("$VZCTL" exec 501 cat /proc/self/mountinfo | awk '$5 == "/dev/shm" || $5 == "/run"' | wc -l)" 2
 expect_eq "the hostname set by the distribution script" "$("$VZCTL" exec 501 hostname)" "deb501.example"
 check "systemctl can stop and start a service" "$VZCTL" exec 501 \
 	'systemctl stop cron && ! systemctl is-active -q cron && systemctl start cron && systemctl is-active -q cron'
