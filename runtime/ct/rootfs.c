@@ -1,6 +1,6 @@
 /*
  * The VE's filesystem view, built inside its new mount namespace before init runs: /proc with
- * host-revealing entries masked, read-only /sys, a small /dev, /run, then pivot_root.
+ * host-revealing entries masked, read-only /sys, /dev, /run, then pivot_root.
  * Runs in the forked child: plain syscalls, fixed buffers, no logging (errors go back to the
  * parent through ret_what).
  */
@@ -65,7 +65,7 @@ static bool dir_is_empty(const char *p)
 {
 	char buf[512] __attribute__((aligned(8)));
 	int fd = open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	long n;
+	long n = 0;
 	bool empty = fd >= 0;
 
 	while (empty && (n = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0)
@@ -78,7 +78,7 @@ static bool dir_is_empty(const char *p)
 		}
 	if (fd >= 0)
 		close(fd);
-	return empty;
+	return empty && n == 0; /* read to its end, not stopped by an error */
 }
 
 /* Called once the VE's sysfs is mounted, before anything is mounted on its cgroup directory. */
