@@ -276,25 +276,13 @@ setup() {
 # memory and its page cache (a shared binary's pages are charged to whoever read them first)
 # is its kernel memory: stack, page tables, task, mm, files, signal structures.
 proc_cost_kill() {
-	local m=$(memdir)/$CG-proc p left
-	[ -d "$m" ] || return 0
-	for _ in 1 2 3 4 5 6 7 8 9 10; do
-		left=$(cat "$m/cgroup.procs") # a cgroup file's size is always 0
-		[ -n "$left" ] || break
-		for p in $left; do kill -9 "$p" 2>/dev/null; done
-		sleep 0.2
-	done
-	rmdir "$m" 2>/dev/null || fail "control processes left in $m"
+	bench_procs_kill "$(memdir)/$CG-proc" || fail "control processes left in $(memdir)/$CG-proc"
 }
 proc_cost() {
-	local m=$(memdir)/$CG-proc k=$PROC_K n
+	local m=$(memdir)/$CG-proc k=$PROC_K
 	mkdir "$m" || die "cannot create the memory cgroup $CG-proc"
-	sh -c 'echo $$ >"$1/cgroup.procs" || exit 1
-		i=0; while [ $i -lt "$2" ]; do "$3" sleep 1000000 </dev/null >/dev/null 2>&1 & i=$((i + 1)); done' \
-		sh "$m" "$k" "$ROOTFS/bin/busybox" || die "cannot start the control processes"
-	sleep "$SETTLE"
-	n=$(wc -l <"$m/cgroup.procs")
-	[ "$n" = "$k" ] || { proc_cost_kill; die "control: $n of $k processes running"; }
+	bench_procs_start "$m" "$k" "$ROOTFS/bin/busybox" ||
+		{ proc_cost_kill; die "cannot start $k control processes in $m"; }
 	# usage - anon - page cache, per process (KiB), then its anon
 	awk -v u="$(cat "$m/$(usage_file)")" -v k="$k" -v a="$(anon_key)" \
 		-v f="$([ -d /sys/fs/cgroup/memory ] && echo total_cache || echo file)" '

@@ -36,7 +36,7 @@ cleanup() {
 		"$B/vzctl" --quiet destroy $i >/dev/null 2>&1
 	done
 	[ -e "/sys/class/net/$BR" ] && ip link del "$BR"
-	kill_procs
+	bench_procs_kill "/sys/fs/cgroup/$CG-proc"
 	rmdir "/sys/fs/cgroup/$CG-rt" "/sys/fs/cgroup/$CG" 2>/dev/null
 	rm -rf "$D"
 }
@@ -45,18 +45,6 @@ snap() { # snap CGROUP: the values of $KEYS in its memory.stat, in that order
 	local k
 	for k in $KEYS; do awk -v k="$k" '$1 == k { print $2; f = 1 } END { if (!f) print 0 }' \
 		"$1/memory.stat"; done | tr '\n' ' '
-}
-
-kill_procs() { # the control processes in $CG-proc, by pid
-	local p left
-	[ -d "/sys/fs/cgroup/$CG-proc" ] || return 0
-	for _ in 1 2 3 4 5 6 7 8 9 10; do
-		left=$(cat "/sys/fs/cgroup/$CG-proc/cgroup.procs")
-		[ -n "$left" ] || break
-		for p in $left; do kill -9 "$p" 2>/dev/null; done
-		sleep 0.2
-	done
-	rmdir "/sys/fs/cgroup/$CG-proc"
 }
 
 avail() { awk '/^MemAvailable:/ { print $2 }' /proc/meminfo; }
@@ -84,13 +72,10 @@ mkdir -p "/sys/fs/cgroup/$CG-rt" "/sys/fs/cgroup/$CG" "/sys/fs/cgroup/$CG-proc" 
 bb=$(ls "$D"/template/cache/busybox/*/root/bin/busybox 2>/dev/null | head -1)
 [ -x "$bb" ] || die "no busybox in the template cache under $D/template"
 q0=$(snap "/sys/fs/cgroup/$CG-proc")
-sh -c 'echo $$ >"$1/cgroup.procs" || exit 1
-	i=0; while [ $i -lt "$2" ]; do "$3" sleep 1000000 </dev/null >/dev/null 2>&1 & i=$((i + 1)); done' \
-	sh "/sys/fs/cgroup/$CG-proc" "$N" "$bb" || die "cannot start the control processes"
-sleep 3
-[ "$(wc -l <"/sys/fs/cgroup/$CG-proc/cgroup.procs")" = "$N" ] || die "control processes missing"
+SETTLE=3 bench_procs_start "/sys/fs/cgroup/$CG-proc" "$N" "$bb" ||
+	die "cannot start $N control processes"
 q1=$(snap "/sys/fs/cgroup/$CG-proc")
-kill_procs
+bench_procs_kill "/sys/fs/cgroup/$CG-proc" || die "control processes left in $CG-proc"
 sync
 echo 3 >/proc/sys/vm/drop_caches
 sleep 1

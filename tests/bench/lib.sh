@@ -139,3 +139,26 @@ $s"
 	echo "clean"
 	exit 0
 }
+
+# The control for "beyond its own processes": bench_procs_start CGDIR K BUSYBOX starts K idle
+# `busybox sleep` processes in the (existing) memory cgroup CGDIR and checks that all K run;
+# bench_procs_kill CGDIR kills whatever is in it, by pid, and removes it (non-zero if it
+# cannot).
+bench_procs_start() {
+	sh -c 'echo $$ >"$1/cgroup.procs" || exit 1
+		i=0; while [ $i -lt "$2" ]; do "$3" sleep 1000000 </dev/null >/dev/null 2>&1 & i=$((i + 1)); done' \
+		sh "$1" "$2" "$3" || return 1
+	sleep "${SETTLE:-3}"
+	[ "$(wc -l <"$1/cgroup.procs")" = "$2" ]
+}
+bench_procs_kill() {
+	local p left
+	[ -d "$1" ] || return 0
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		left=$(cat "$1/cgroup.procs") # a cgroup file's size is always 0: read it
+		[ -n "$left" ] || break
+		for p in $left; do kill -9 "$p" 2>/dev/null; done
+		sleep 0.2
+	done
+	rmdir "$1" 2>/dev/null
+}
